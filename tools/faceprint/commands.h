@@ -1,0 +1,17 @@
+/* Subcommands of the faceprint CLI; each returns a process exit code. */
+#ifndef FP_TOOL_COMMANDS_H
+#define FP_TOOL_COMMANDS_H
+
+#include "faceprint/status.h"
+
+int cmd_nn(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Exit codes: 0 ok, 1 operation failed, 2 usage error. */
+int tool_fail(const char *what, fp_status st, const fp_error *err);
+/* Root of the installed npm model packages (env FP_MODELS_DIR, else
+ * <exe dir>/../models/node_modules, else ./models/node_modules). */
+const char *tool_models_dir(void);
+const char *tool_shared_dir(void);
+
+#endif
