@@ -5,6 +5,7 @@
  *   * Add / BiasAdd of a per-channel constant           -> bias
  *   * Add of a same-shaped tensor (residual)            -> fused residual
  *   * Relu / Relu6 / LeakyRelu / Sigmoid / Prelu        -> activation
+ * and a MaxPool absorbs a following Relu / Relu6.
  * The order bias -> residual -> activation matches the kernels' epilogue. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,8 +144,22 @@ static void absorb(nn_graph *g, nn_node *n, nn_node *c)
     c->dead = 1;
 }
 
+/* max and a non-decreasing activation commute, so a MaxPool may apply the
+ * Relu that follows it to 4x fewer values than the op would see alone */
+static int try_fuse_pool(nn_graph *g, nn_node *n, const int *consumer_of)
+{
+    nn_node *c = sole_consumer(g, n->output, consumer_of);
+    if (!c || c->dead || n->attrs.act != NN_ACT_NONE || (c->op != NN_OP_RELU && c->op != NN_OP_RELU6))
+        return 0;
+    n->attrs.act = c->op == NN_OP_RELU ? NN_ACT_RELU : NN_ACT_RELU6;
+    absorb(g, n, c);
+    return 1;
+}
+
 static int try_fuse_once(nn_graph *g, nn_node *n, const int *consumer_of, const int *position)
 {
+    if (n->op == NN_OP_MAXPOOL)
+        return try_fuse_pool(g, n, consumer_of);
     nn_node *c = sole_consumer(g, n->output, consumer_of);
     if (!c || c->dead)
         return 0;
@@ -231,7 +246,8 @@ fp_status nn_graph_fuse(nn_graph *g, fp_error *err)
     fp_status st = FP_OK;
     for (int i = 0; i < g->n_order && st == FP_OK; i++) {
         nn_node *n = &g->nodes[g->order[i]];
-        if (n->dead || (n->op != NN_OP_CONV2D && n->op != NN_OP_DWCONV2D && n->op != NN_OP_MATMUL))
+        if (n->dead || (n->op != NN_OP_CONV2D && n->op != NN_OP_DWCONV2D && n->op != NN_OP_MATMUL &&
+                        n->op != NN_OP_MAXPOOL))
             continue;
         for (;;) {
             /* consumers are recomputed per step because fusion rewires edges

@@ -159,7 +159,7 @@ static fp_status matmul_dims(const nn_graph *g, const nn_node *n, int64_t *m, in
 
 static fp_status matmul_infer(nn_graph *g, nn_node *n, fp_error *err)
 {
-    int64_t m, k, nn;
+    int64_t m = 0, k = 0, nn = 0;
     fp_status st = matmul_dims(g, n, &m, &k, &nn, err);
     if (st != FP_OK)
         return st;
@@ -171,7 +171,7 @@ static fp_status matmul_infer(nn_graph *g, nn_node *n, fp_error *err)
 
 static fp_status matmul_prepare(nn_graph *g, nn_node *n, fp_error *err)
 {
-    int64_t m, k, nn;
+    int64_t m = 0, k = 0, nn = 0;
     fp_status st = matmul_dims(g, n, &m, &k, &nn, err);
     if (st != FP_OK)
         return st;

@@ -51,7 +51,7 @@ static void pool_row(void *ctx, int64_t task, int thread)
     int64_t y0 = oy * a->stride[0] - j->pt;
     for (int64_t ox = 0; ox < j->ow; ox++) {
         int64_t x0 = ox * a->stride[1] - j->pl;
-        float *dst = j->out + ((b * j->oh + oy) * j->ow + ox) * j->c;
+        float *restrict dst = j->out + ((b * j->oh + oy) * j->ow + ox) * j->c;
         for (int64_t c = 0; c < j->c; c++)
             dst[c] = is_max ? -FLT_MAX : 0.0f;
         int count = 0;
@@ -63,7 +63,7 @@ static void pool_row(void *ctx, int64_t task, int thread)
                 int64_t x = x0 + kx;
                 if (x < 0 || x >= j->iw)
                     continue;
-                const float *src = j->in + ((b * j->ih + y) * j->iw + x) * j->c;
+                const float *restrict src = j->in + ((b * j->ih + y) * j->iw + x) * j->c;
                 count++;
                 if (is_max)
                     for (int64_t c = 0; c < j->c; c++)
@@ -78,6 +78,12 @@ static void pool_row(void *ctx, int64_t task, int thread)
             for (int64_t c = 0; c < j->c; c++)
                 dst[c] *= inv;
         }
+        if (a->act == NN_ACT_RELU)
+            for (int64_t c = 0; c < j->c; c++)
+                dst[c] = dst[c] > 0 ? dst[c] : 0;
+        else if (a->act == NN_ACT_RELU6)
+            for (int64_t c = 0; c < j->c; c++)
+                dst[c] = dst[c] < 0 ? 0 : (dst[c] > 6 ? 6 : dst[c]);
     }
 }
 

@@ -184,7 +184,7 @@ fp_status nn_ref_check(const nn_ref_case *rc, fp_threadpool *tp, nn_ref_diff *di
             if (t->is_input || !nn_ref_name_matches(t->name, name))
                 continue;
             float *ref;
-            size_t n_ref, n_ours = 1;
+            size_t n_ref = 0, n_ours = 1;
             for (int dd = 0; dd < shape.rank; dd++)
                 n_ours *= (size_t)shape.dim[dd];
             st = nn_ref_read(t, &ref, &n_ref, err);

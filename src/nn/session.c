@@ -1,7 +1,9 @@
 /* Sessions: one activation arena + scratch per session, so one compiled
  * model can serve many threads (one session each) without locks. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nn/model.h"
 #include "nn/ops.h"
@@ -112,6 +114,10 @@ fp_status fp_nn_session_run(fp_nn_session *s, const float *const *inputs, float 
             memcpy(s->ptrs[v], inputs[i], (size_t)nn_shape_numel(&g->values[v].shape) * sizeof(float));
     }
     nn_exec_ctx ctx = {s->ptrs, s->scratch, s->tp};
+    /* FP_NN_PROFILE=1 prints one line per node to stderr: a developer tool
+     * for finding the slow op, read once per run (cheap next to the model) */
+    const char *profile = getenv("FP_NN_PROFILE");
+    int prof = profile && *profile == '1';
     for (int i = 0; i < g->n_order; i++) {
         const nn_node *n = &g->nodes[g->order[i]];
         if (n->dead)
@@ -119,7 +125,19 @@ fp_status fp_nn_session_run(fp_nn_session *s, const float *const *inputs, float 
         const nn_op_impl *impl = nn_op_impl_get(n->op);
         if (impl->alias && s->ptrs[n->output] == s->ptrs[n->inputs[0]])
             continue;
+        struct timespec t0, t1;
+        if (prof)
+            clock_gettime(CLOCK_MONOTONIC, &t0);
         impl->run(&ctx, g, n);
+        if (prof) {
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            const nn_shape *o = &g->values[n->output].shape;
+            fprintf(stderr, "prof %-16s %8.3f ms  out [%lld,%lld,%lld,%lld] act %d  %s\n", nn_op_name(n->op),
+                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+                    (long long)o->dim[0], (long long)(o->rank > 1 ? o->dim[1] : 0),
+                    (long long)(o->rank > 2 ? o->dim[2] : 0), (long long)(o->rank > 3 ? o->dim[3] : 0),
+                    (int)n->attrs.act, n->name);
+        }
     }
     for (int i = 0; i < g->n_outputs; i++) {
         int v = g->outputs[i];

@@ -13,13 +13,16 @@ static inline void tap_range(int o, int dil, int k, int size, int *lo, int *hi)
     *hi = h < k ? h : k;
 }
 
-static inline __m256 epi8(__m256 v, const gemm_epi *e, const float *res, int c, __m256i mask)
+#define LD(p) (masked ? _mm256_maskload_ps((p), mask) : _mm256_loadu_ps(p))
+
+static inline __attribute__((always_inline)) __m256 epi8(__m256 v, const gemm_epi *e, const float *res, int c,
+                                                         __m256i mask, const int masked)
 {
     const __m256 zero = _mm256_setzero_ps();
     if (e->bias)
-        v = _mm256_add_ps(v, _mm256_maskload_ps(e->bias + c, mask));
+        v = _mm256_add_ps(v, LD(e->bias + c));
     if (res)
-        v = _mm256_add_ps(v, _mm256_maskload_ps(res + c, mask));
+        v = _mm256_add_ps(v, LD(res + c));
     switch (e->act) {
     case NN_ACT_RELU: return _mm256_max_ps(v, zero);
     case NN_ACT_RELU6: return _mm256_min_ps(_mm256_max_ps(v, zero), _mm256_set1_ps(6.0f));
@@ -27,80 +30,105 @@ static inline __m256 epi8(__m256 v, const gemm_epi *e, const float *res, int c, 
         return _mm256_blendv_ps(_mm256_mul_ps(v, _mm256_set1_ps(e->leaky)), v,
                                 _mm256_cmp_ps(v, zero, _CMP_GT_OQ));
     case NN_ACT_PRELU:
-        return _mm256_blendv_ps(_mm256_mul_ps(v, _mm256_maskload_ps(e->prelu + c, mask)), v,
+        return _mm256_blendv_ps(_mm256_mul_ps(v, LD(e->prelu + c)), v,
                                 _mm256_cmp_ps(v, zero, _CMP_GT_OQ));
     default: return v;
     }
 }
 
-typedef struct taps {
-    const float *in;   /* input pixel of tap (ky0, kx0), channel 0 */
-    const float *f;    /* filter at tap (ky0, kx0) */
-    int64_t in_ky, in_kx; /* input strides between taps */
-    int64_t f_ky;
-    int nky, nkx;
-    int C;
-} taps;
+/* Accumulates PX horizontally adjacent output pixels for one 8-channel
+ * block: every filter vector is loaded once and used PX times, and the PX
+ * independent FMA chains hide the FMA latency (25 taps in one chain would
+ * be latency-bound). in0 is the input of pixel 0 at tap (ky0, kx0). */
+static inline __attribute__((always_inline)) void px_block(const int PX, const int MASKED, const float *in0, const float *f0,
+                                                           int nky, int nkx, int64_t in_ky, int64_t in_kx,
+                                                           int64_t in_px, int64_t f_ky, int C, __m256i m,
+                                                           __m256 *acc)
+{
+    for (int q = 0; q < PX; q++)
+        acc[q] = _mm256_setzero_ps();
+    for (int ky = 0; ky < nky; ky++) {
+        const float *ip = in0 + ky * in_ky;
+        const float *fp = f0 + ky * f_ky;
+        for (int kx = 0; kx < nkx; kx++, ip += in_kx, fp += C) {
+            /* masked moves are slow on AMD: only the C % 8 tail uses them */
+            __m256 fv = MASKED ? _mm256_maskload_ps(fp, m) : _mm256_loadu_ps(fp);
+#pragma GCC unroll 8
+            for (int q = 0; q < PX; q++) {
+                __m256 x = MASKED ? _mm256_maskload_ps(ip + q * in_px, m) : _mm256_loadu_ps(ip + q * in_px);
+                acc[q] = _mm256_fmadd_ps(x, fv, acc[q]);
+            }
+        }
+    }
+}
+
+/* PX output pixels starting at ox, all channels: pixel blocks outside the
+ * channel loop keep the blocks' input window hot in L1 across channels. */
+static inline __attribute__((always_inline)) void dw_pixels(const dw_job *j, const int PX, int ox, int kx0,
+                                                            int kx1, const float *img, float *orow,
+                                                            const float *rrow, int ky0, int ky1)
+{
+    const nn_conv_desc *d = j->d;
+    const int C = d->cin, sw = d->sw;
+    const int64_t in_kx = (int64_t)d->dw * C, in_ky = (int64_t)d->dh * d->iw * C, in_px = (int64_t)sw * C;
+    const int64_t f_ky = (int64_t)d->kw * C;
+    const __m256i full = _mm256_set1_epi32(-1);
+    const int ix = ox * sw - d->pad_left + kx0 * d->dw;
+    const float *in0 = img + (int64_t)ix * C;
+    const float *f0 = j->filter + (int64_t)ky0 * f_ky + (int64_t)kx0 * C;
+    __m256 acc[8];
+    int c = 0;
+    for (; c + 8 <= C; c += 8) {
+        px_block(PX, 0, in0 + c, f0 + c, ky1 - ky0, kx1 - kx0, in_ky, in_kx, in_px, f_ky, C, full, acc);
+        for (int q = 0; q < PX; q++) {
+            int64_t o = (int64_t)(ox + q) * C;
+            _mm256_storeu_ps(orow + o + c, epi8(acc[q], &j->epi, rrow ? rrow + o : NULL, c, full, 0));
+        }
+    }
+    if (c < C) {
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(C - c), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        px_block(PX, 1, in0 + c, f0 + c, ky1 - ky0, kx1 - kx0, in_ky, in_kx, in_px, f_ky, C, m, acc);
+        for (int q = 0; q < PX; q++) {
+            int64_t o = (int64_t)(ox + q) * C;
+            _mm256_maskstore_ps(orow + o + c, m, epi8(acc[q], &j->epi, rrow ? rrow + o : NULL, c, m, 1));
+        }
+    }
+}
 
 void dw_rows_avx2(const dw_job *j, int64_t r0, int64_t r1)
 {
     const nn_conv_desc *d = j->d;
-    const int C = d->cin;
-    const __m256i full = _mm256_set1_epi32(-1);
-    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(C % 8),
-                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const int C = d->cin, sw = d->sw;
+    /* output columns whose whole kernel row lies inside the image */
+    int ox_lo = d->pad_left > 0 ? (d->pad_left + sw - 1) / sw : 0;
+    int span = (d->kw - 1) * d->dw;
+    int ox_hi = d->iw - 1 - span + d->pad_left < 0 ? 0 : (d->iw - 1 - span + d->pad_left) / sw + 1;
+    if (ox_hi > d->ow)
+        ox_hi = d->ow;
     for (int64_t r = r0; r < r1; r++) {
         int64_t b = r / d->oh;
         int oy = (int)(r % d->oh);
         int iy0 = oy * d->sh - d->pad_top, ky0, ky1;
         tap_range(iy0, d->dh, d->kh, d->ih, &ky0, &ky1);
-        const float *img = j->in + b * (int64_t)d->ih * d->iw * C;
-        for (int ox = 0; ox < d->ow; ox++) {
-            int ix0 = ox * d->sw - d->pad_left, kx0, kx1;
-            tap_range(ix0, d->dw, d->kw, d->iw, &kx0, &kx1);
-            int64_t pix = r * d->ow + ox;
-            float *o = j->out + pix * C;
-            const float *res = j->epi.residual ? j->epi.residual + pix * C : NULL;
-            taps t;
-            t.in = img + ((int64_t)(iy0 + ky0 * d->dh) * d->iw + (ix0 + kx0 * d->dw)) * C;
-            t.f = j->filter + (int64_t)(ky0 * d->kw + kx0) * C;
-            t.in_ky = (int64_t)d->dh * d->iw * C;
-            t.in_kx = (int64_t)d->dw * C;
-            t.f_ky = (int64_t)d->kw * C;
-            t.nky = ky1 - ky0;
-            t.nkx = kx1 - kx0;
-            int c = 0;
-            for (; c + 32 <= C; c += 32) {
-                __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-                for (int ky = 0; ky < t.nky; ky++) {
-                    const float *ip = t.in + ky * t.in_ky + c;
-                    const float *fp = t.f + ky * t.f_ky + c;
-                    for (int kx = 0; kx < t.nkx; kx++, ip += t.in_kx, fp += C) {
-                        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(ip), _mm256_loadu_ps(fp), a0);
-                        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + 8), _mm256_loadu_ps(fp + 8), a1);
-                        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + 16), _mm256_loadu_ps(fp + 16), a2);
-                        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(ip + 24), _mm256_loadu_ps(fp + 24), a3);
-                    }
-                }
-                _mm256_storeu_ps(o + c, epi8(a0, &j->epi, res, c, full));
-                _mm256_storeu_ps(o + c + 8, epi8(a1, &j->epi, res, c + 8, full));
-                _mm256_storeu_ps(o + c + 16, epi8(a2, &j->epi, res, c + 16, full));
-                _mm256_storeu_ps(o + c + 24, epi8(a3, &j->epi, res, c + 24, full));
+        const float *img = j->in + (b * d->ih + iy0 + ky0 * d->dh) * (int64_t)d->iw * C;
+        float *orow = j->out + r * d->ow * C;
+        const float *rrow = j->epi.residual ? j->epi.residual + r * d->ow * C : NULL;
+        for (int ox = 0; ox < d->ow;) {
+            if (C < 256 && ox >= ox_lo && ox + 8 <= ox_hi) {
+                dw_pixels(j, 8, ox, 0, d->kw, img, orow, rrow, ky0, ky1);
+                ox += 8;
+            } else if (ox >= ox_lo && ox + 4 <= ox_hi) {
+                dw_pixels(j, 4, ox, 0, d->kw, img, orow, rrow, ky0, ky1);
+                ox += 4;
+            } else {
+                int kx0, kx1;
+                tap_range(ox * sw - d->pad_left, d->dw, d->kw, d->iw, &kx0, &kx1);
+                dw_pixels(j, 1, ox, kx0, kx1, img, orow, rrow, ky0, ky1);
+                ox++;
             }
-            for (; c < C; c += 8) {
-                __m256i m = c + 8 <= C ? full : tail;
-                __m256 a0 = _mm256_setzero_ps();
-                for (int ky = 0; ky < t.nky; ky++) {
-                    const float *ip = t.in + ky * t.in_ky + c;
-                    const float *fp = t.f + ky * t.f_ky + c;
-                    for (int kx = 0; kx < t.nkx; kx++, ip += t.in_kx, fp += C)
-                        a0 = _mm256_fmadd_ps(_mm256_maskload_ps(ip, m), _mm256_maskload_ps(fp, m), a0);
-                }
-                _mm256_maskstore_ps(o + c, m, epi8(a0, &j->epi, res, c, m));
-            }
-            if (j->epi.act == NN_ACT_SIGMOID)
-                for (int k = 0; k < C; k++)
-                    o[k] = 1.0f / (1.0f + expf(-o[k]));
         }
+        if (j->epi.act == NN_ACT_SIGMOID)
+            for (int64_t k = 0; k < (int64_t)d->ow * C; k++)
+                orow[k] = 1.0f / (1.0f + expf(-orow[k]));
     }
 }

@@ -58,64 +58,62 @@ static inline void finish_row(__m256 v0, __m256 v1, float *crow, int flags, cons
             crow[j] = 1.0f / (1.0f + expf(-crow[j]));
 }
 
-#define STEP(o)                                                             \
-    do {                                                                    \
-        __m256 b0 = _mm256_load_ps(b + (o) * NR);                           \
-        __m256 b1 = _mm256_load_ps(b + (o) * NR + 8);                       \
-        __m256 av = _mm256_broadcast_ss(a + (o) * MR + 0);                  \
-        c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01); \
-        av = _mm256_broadcast_ss(a + (o) * MR + 1);                         \
-        c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11); \
-        av = _mm256_broadcast_ss(a + (o) * MR + 2);                         \
-        c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21); \
-        av = _mm256_broadcast_ss(a + (o) * MR + 3);                         \
-        c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31); \
-        av = _mm256_broadcast_ss(a + (o) * MR + 4);                         \
-        c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41); \
-        av = _mm256_broadcast_ss(a + (o) * MR + 5);                         \
-        c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51); \
-    } while (0)
+/* Tile body for R rows; 6 for full tiles, 4/2/1 for thin problems and M
+ * edge panels. Fully unrolled fixed-size loops keep acc[][] in registers. */
+#define DEFINE_TILE(R)                                                                          \
+    static void tile_r##R(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,   \
+                          int flags, const gemm_epi *e, int64_t row0, int64_t col0)            \
+    {                                                                                          \
+        __m256 acc[R][2];                                                                      \
+        _Pragma("GCC unroll 6") for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] =            \
+            _mm256_setzero_ps();                                                               \
+        _Pragma("GCC unroll 6") for (int i = 0; i < R; i++)                                    \
+            _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);                            \
+        _Pragma("GCC unroll 4") for (int64_t p = 0; p < kc; p++) {                             \
+            __m256 b0 = _mm256_load_ps(b + p * NR), b1 = _mm256_load_ps(b + p * NR + 8);       \
+            _Pragma("GCC unroll 6") for (int i = 0; i < R; i++) {                              \
+                __m256 av = _mm256_broadcast_ss(a + p * MR + i);                               \
+                acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);                                \
+                acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);                                \
+            }                                                                                  \
+        }                                                                                      \
+        _Pragma("GCC unroll 6") for (int i = 0; i < R; i++)                                    \
+            finish_row(acc[i][0], acc[i][1], c + i * ldc, flags, e, row0 + i, ldc, col0);      \
+    }
 
+DEFINE_TILE(6)
+DEFINE_TILE(4)
+DEFINE_TILE(2)
+DEFINE_TILE(1)
+
+/* Partial tiles (N edge) accumulate into a full-width tile on the stack and
+ * go through the scalar store; M edges pick the smallest row variant. */
 void gemm_ukr_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int flags,
                    const gemm_epi *e, int64_t row0, int64_t col0, int mr, int nr)
 {
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-
-    for (int i = 0; i < mr; i++)
-        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-
-    int64_t p = 0;
-    for (; p + 4 <= kc; p += 4) {
-        STEP(0);
-        STEP(1);
-        STEP(2);
-        STEP(3);
-        a += 4 * MR;
-        b += 4 * NR;
-    }
-    for (; p < kc; p++) {
-        STEP(0);
-        a += MR;
-        b += NR;
-    }
-
-    if (mr == MR && nr == NR) {
-        finish_row(c00, c01, c + 0 * ldc, flags, e, row0 + 0, ldc, col0);
-        finish_row(c10, c11, c + 1 * ldc, flags, e, row0 + 1, ldc, col0);
-        finish_row(c20, c21, c + 2 * ldc, flags, e, row0 + 2, ldc, col0);
-        finish_row(c30, c31, c + 3 * ldc, flags, e, row0 + 3, ldc, col0);
-        finish_row(c40, c41, c + 4 * ldc, flags, e, row0 + 4, ldc, col0);
-        finish_row(c50, c51, c + 5 * ldc, flags, e, row0 + 5, ldc, col0);
+    if (nr == NR && (mr == 6 || mr == 4 || mr == 2 || mr == 1)) {
+        if (mr == 6)
+            tile_r6(kc, a, b, c, ldc, flags, e, row0, col0);
+        else if (mr == 4)
+            tile_r4(kc, a, b, c, ldc, flags, e, row0, col0);
+        else if (mr == 2)
+            tile_r2(kc, a, b, c, ldc, flags, e, row0, col0);
+        else
+            tile_r1(kc, a, b, c, ldc, flags, e, row0, col0);
         return;
     }
     float tmp[MR * NR] __attribute__((aligned(32)));
-    _mm256_store_ps(tmp + 0 * NR, c00); _mm256_store_ps(tmp + 0 * NR + 8, c01);
-    _mm256_store_ps(tmp + 1 * NR, c10); _mm256_store_ps(tmp + 1 * NR + 8, c11);
-    _mm256_store_ps(tmp + 2 * NR, c20); _mm256_store_ps(tmp + 2 * NR + 8, c21);
-    _mm256_store_ps(tmp + 3 * NR, c30); _mm256_store_ps(tmp + 3 * NR + 8, c31);
-    _mm256_store_ps(tmp + 4 * NR, c40); _mm256_store_ps(tmp + 4 * NR + 8, c41);
-    _mm256_store_ps(tmp + 5 * NR, c50); _mm256_store_ps(tmp + 5 * NR + 8, c51);
+    gemm_epi raw = {0};
+    int R = mr > 4 ? 6 : mr > 2 ? 4 : mr == 2 ? 2 : 1;
+    /* raw epilogue + FIRST-only flag makes the tile a plain store of acc */
+    if (R == 6)
+        tile_r6(kc, a, b, tmp, NR, GEMM_FIRST, &raw, 0, 0);
+    else if (R == 4)
+        tile_r4(kc, a, b, tmp, NR, GEMM_FIRST, &raw, 0, 0);
+    else if (R == 2)
+        tile_r2(kc, a, b, tmp, NR, GEMM_FIRST, &raw, 0, 0);
+    else
+        tile_r1(kc, a, b, tmp, NR, GEMM_FIRST, &raw, 0, 0);
     gemm_store_tile(tmp, NR, mr, nr, c, ldc, flags, e, row0, col0);
 }
 
