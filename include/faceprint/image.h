@@ -71,9 +71,9 @@ fp_status fp_image_orient(const fp_image *src, int orientation, fp_image **out, 
  * halfPixelCenters=false)` semantics (TF1 "legacy": source coordinate =
  * dst index * in/out, no half-pixel offset), float32 arithmetic, so model
  * inputs match the references. dst receives width*height*3 floats, NHWC,
- * each value v * scale + offset (e.g. scale 1/127.5, offset -1). */
-fp_status fp_image_resize_to_float(const fp_image *src, int width, int height, float scale, float offset,
-                                   float *dst);
+ * each value v * scale + offset[c] (e.g. scale 1/127.5, offsets -1). */
+fp_status fp_image_resize_to_float(const fp_image *src, int width, int height, float scale,
+                                   const float offset[3], float *dst);
 /* The same resize into a new RGB8 image (values rounded to nearest). */
 fp_status fp_image_resize(const fp_image *src, int width, int height, fp_image **out, fp_error *err);
 /* Copy of the rectangle (x, y, w, h); parts outside src are zero (black). */

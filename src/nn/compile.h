@@ -13,6 +13,7 @@ fp_status nn_graph_order(nn_graph *g, fp_error *err);        /* topological orde
 fp_status nn_graph_infer_shapes(nn_graph *g, fp_error *err);
 fp_status nn_graph_fold_constants(nn_graph *g, fp_error *err);
 fp_status nn_graph_fuse(nn_graph *g, fp_error *err);
+fp_status nn_graph_fuse_dwpw(nn_graph *g, fp_error *err);  /* after nn_graph_fuse + order */
 fp_status nn_graph_plan_memory(nn_graph *g, fp_error *err);
 
 /* FLOPs of one run (2 x multiply-adds of conv/matmul). */

@@ -156,7 +156,40 @@ static int try_fuse_pool(nn_graph *g, nn_node *n, const int *consumer_of)
     return 1;
 }
 
-static int try_fuse_once(nn_graph *g, nn_node *n, const int *consumer_of, const int *position)
+/* Whether value v is computed (transitively) from node `node`. */
+static int depends_on(const nn_graph *g, int v, int node)
+{
+    unsigned char *seen = calloc((size_t)g->n_nodes, 1);
+    int *stack = malloc(((size_t)g->n_nodes + 1) * sizeof *stack);
+    int found = 1; /* out of memory: say yes, which only forgoes a fusion */
+    if (seen && stack) {
+        int sp = 0;
+        found = 0;
+        if (g->values[v].producer >= 0)
+            stack[sp++] = g->values[v].producer;
+        while (sp > 0 && !found) {
+            int p = stack[--sp];
+            if (p == node) {
+                found = 1;
+                break;
+            }
+            if (seen[p])
+                continue;
+            seen[p] = 1;
+            const nn_node *m = &g->nodes[p];
+            for (int k = 0; k < m->n_inputs; k++) {
+                int q = g->values[m->inputs[k]].producer;
+                if (q >= 0 && !seen[q] && sp < g->n_nodes)
+                    stack[sp++] = q;
+            }
+        }
+    }
+    free(seen);
+    free(stack);
+    return found;
+}
+
+static int try_fuse_once(nn_graph *g, nn_node *n, const int *consumer_of)
 {
     if (n->op == NN_OP_MAXPOOL)
         return try_fuse_pool(g, n, consumer_of);
@@ -190,9 +223,11 @@ static int try_fuse_once(nn_graph *g, nn_node *n, const int *consumer_of, const 
             const nn_value *ov = &g->values[other];
             if (other == from || ov->is_const || !nn_shape_equal(&ov->shape, &g->values[from].shape))
                 return 0;
-            /* the residual must already exist when the conv runs */
-            int p = ov->producer;
-            if (p >= 0 && position[p] > position[n - g->nodes])
+            /* the residual must not be computed from the conv itself; when
+             * it comes later in the current order (a channel Pad of the
+             * block input, visited after the conv branch) the order pass
+             * that follows fusion simply moves it before the conv */
+            if (depends_on(g, other, (int)(n - g->nodes)))
                 return 0;
             int bias, prelu, residual;
             current_epilogue(n, &bias, &prelu, &residual);
@@ -233,16 +268,8 @@ fp_status nn_graph_fuse(nn_graph *g, fp_error *err)
 {
     int consumer_cap = g->n_values;
     int *consumer_of = malloc((size_t)consumer_cap * sizeof *consumer_of);
-    int *position = malloc((size_t)g->n_nodes * sizeof *position);
-    if (!consumer_of || !position) {
-        free(consumer_of);
-        free(position);
+    if (!consumer_of)
         return fp_error_set(err, FP_ERR_NOMEM, "graph: out of memory");
-    }
-    for (int i = 0; i < g->n_nodes; i++)
-        position[i] = -1;
-    for (int i = 0; i < g->n_order; i++)
-        position[g->order[i]] = i;
     fp_status st = FP_OK;
     for (int i = 0; i < g->n_order && st == FP_OK; i++) {
         nn_node *n = &g->nodes[g->order[i]];
@@ -271,17 +298,15 @@ fp_status nn_graph_fuse(nn_graph *g, fp_error *err)
                     consumer_of[m->inputs[k]] = g->order[j];
             }
             n = &g->nodes[g->order[i]]; /* builder calls may have moved the arrays */
-            int r = try_fuse_once(g, n, consumer_of, position);
+            int r = try_fuse_once(g, n, consumer_of);
             if (r < 0) {
                 st = fp_error_set(err, FP_ERR_NOMEM, "graph: out of memory while fusing");
                 break;
             }
             if (r == 0)
                 break;
-            /* the consumer is gone: its position now belongs to n for later checks */
         }
     }
     free(consumer_of);
-    free(position);
     return st;
 }

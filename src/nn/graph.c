@@ -16,7 +16,7 @@ static const char *const op_names[NN_OP_COUNT] = {
     [NN_OP_PAD] = "Pad", [NN_OP_RESHAPE] = "Reshape", [NN_OP_CONCAT] = "Concat",
     [NN_OP_STRIDED_SLICE] = "StridedSlice", [NN_OP_SLICE] = "Slice", [NN_OP_TRANSPOSE] = "Transpose",
     [NN_OP_RESIZE_BILINEAR] = "ResizeBilinear", [NN_OP_IDENTITY] = "Identity",
-    [NN_OP_BIAS_ADD] = "BiasAdd",
+    [NN_OP_BIAS_ADD] = "BiasAdd", [NN_OP_DWPW] = "DepthwisePointwise",
 };
 
 const char *nn_op_name(nn_op op)

@@ -45,6 +45,7 @@ typedef enum nn_op {
     NN_OP_RESIZE_BILINEAR, /* attrs.size, align_corners, half_pixel_centers */
     NN_OP_IDENTITY,
     NN_OP_BIAS_ADD,      /* in: x, bias over last axis (folded into conv when possible) */
+    NN_OP_DWPW,          /* fusion only: depthwise conv feeding a 1x1 conv, see fuse_dwpw.c */
     NN_OP_COUNT
 } nn_op;
 
@@ -69,6 +70,11 @@ typedef struct nn_attrs {
     /* residual add fused into the epilogue (set by the fusion pass only):
      * inputs[fused_add_input] is added after bias, before the activation */
     int fused_add_input;      /* -1 = none */
+    /* depthwise stage of a fused NN_OP_DWPW (geometry is in the conv fields
+     * above, the pointwise epilogue in act..fused_add_input) */
+    nn_act dw_act;
+    float dw_act_alpha;
+    int dw_has_bias, dw_has_prelu;
     /* reductions, softmax, concat */
     int axis;
     int axes[NN_MAX_RANK];

@@ -14,6 +14,7 @@ static void op_table_init(void)
     nn_ops_register_reduce(op_table);
     nn_ops_register_pool(op_table);
     nn_ops_register_shape(op_table);
+    nn_ops_register_dwpw(op_table);
 }
 
 const nn_op_impl *nn_op_impl_get(nn_op op)

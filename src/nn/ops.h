@@ -35,6 +35,7 @@ void nn_ops_register_elementwise(nn_op_impl *table);
 void nn_ops_register_reduce(nn_op_impl *table);
 void nn_ops_register_pool(nn_op_impl *table);
 void nn_ops_register_shape(nn_op_impl *table);
+void nn_ops_register_dwpw(nn_op_impl *table);
 
 /* Shared helpers for the op files. */
 static inline const nn_shape *nn_in_shape(const nn_graph *g, const nn_node *n, int i)
@@ -49,6 +50,20 @@ fp_status nn_op_fail(const nn_node *n, fp_error *err, fp_status st, const char *
 /* SAME/VALID/EXPLICIT output size and leading padding along one axis. */
 fp_status nn_conv_out_size(int64_t in, int k, int stride, int dilation, nn_pad_mode mode, int pad_lo, int pad_hi,
                            int64_t *out, int *pad_before);
+/* Conv geometry of node n: input 0 with the HWIO (or depthwise) filter in
+ * input slot filter_slot and n's stride/dilation/padding attributes. */
+fp_status nn_conv_geometry(const nn_graph *g, const nn_node *n, int filter_slot, int depthwise, nn_conv_desc *d,
+                           int64_t out_dims[4], fp_error *err);
+/* The conv/matmul epilogue operands ([x, w, bias?, prelu?, residual?]):
+ * shape checks at compile time, pointers at run time. */
+/* Operand count of [x, w, bias?, prelu?, residual?]: where NN_OP_DWPW's
+ * depthwise operands start. */
+static inline int nn_epilogue_end(const nn_attrs *a)
+{
+    return 2 + (a->has_bias != 0) + (a->has_prelu != 0) + (a->fused_add_input >= 0);
+}
+fp_status nn_check_epilogue_inputs(const nn_graph *g, const nn_node *n, int64_t cout, fp_error *err);
+void nn_fill_epilogue(const nn_exec_ctx *ctx, const nn_node *n, nn_epilogue *ep);
 /* Applies an activation in place (used where no fused kernel exists). */
 void nn_apply_act(float *x, int64_t n, int64_t channels, nn_act act, const float *prelu, float leaky);
 

@@ -5,16 +5,16 @@
 
 #include "nn/ops.h"
 
-static fp_status conv_desc(const nn_graph *g, const nn_node *n, nn_conv_desc *d, int64_t out_dims[4],
-                           fp_error *err)
+fp_status nn_conv_geometry(const nn_graph *g, const nn_node *n, int filter_slot, int depthwise, nn_conv_desc *d,
+                           int64_t out_dims[4], fp_error *err)
 {
-    const nn_shape *x = nn_in_shape(g, n, 0), *f = nn_in_shape(g, n, 1);
+    const nn_shape *x = nn_in_shape(g, n, 0), *f = nn_in_shape(g, n, filter_slot);
     const nn_attrs *a = &n->attrs;
     if (x->rank != 4 || f->rank != 4)
         return nn_op_fail(n, err, FP_ERR_SHAPE, "input and filter must be 4-D (NHWC / HWIO)");
     if (f->dim[2] != x->dim[3])
         return nn_op_fail(n, err, FP_ERR_SHAPE, "filter input channels do not match the input");
-    if (!g->values[n->inputs[1]].is_const)
+    if (!g->values[n->inputs[filter_slot]].is_const)
         return nn_op_fail(n, err, FP_ERR_UNSUPPORTED, "filter must be a constant");
     int64_t oh, ow;
     int pt, pl;
@@ -25,7 +25,7 @@ static fp_status conv_desc(const nn_graph *g, const nn_node *n, nn_conv_desc *d,
                               a->pad[3], &ow, &pl);
     if (st != FP_OK)
         return nn_op_fail(n, err, st, "kernel larger than the padded input");
-    int64_t cout = n->op == NN_OP_DWCONV2D ? f->dim[2] * f->dim[3] : f->dim[3];
+    int64_t cout = depthwise ? f->dim[2] * f->dim[3] : f->dim[3];
     memset(d, 0, sizeof *d);
     d->n = (int)x->dim[0];
     d->ih = (int)x->dim[1];
@@ -49,8 +49,14 @@ static fp_status conv_desc(const nn_graph *g, const nn_node *n, nn_conv_desc *d,
     return FP_OK;
 }
 
+static fp_status conv_desc(const nn_graph *g, const nn_node *n, nn_conv_desc *d, int64_t out_dims[4],
+                           fp_error *err)
+{
+    return nn_conv_geometry(g, n, 1, n->op == NN_OP_DWCONV2D, d, out_dims, err);
+}
+
 /* Bias / prelu operands must be constant vectors of the output channel count. */
-static fp_status check_epilogue_inputs(const nn_graph *g, const nn_node *n, int64_t cout, fp_error *err)
+fp_status nn_check_epilogue_inputs(const nn_graph *g, const nn_node *n, int64_t cout, fp_error *err)
 {
     int idx = 2;
     if (n->attrs.has_bias) {
@@ -79,7 +85,7 @@ static fp_status conv_infer(nn_graph *g, nn_node *n, fp_error *err)
     if (st != FP_OK)
         return st;
     *nn_out_shape(g, n) = nn_shape_make(4, dims);
-    return check_epilogue_inputs(g, n, dims[3], err);
+    return nn_check_epilogue_inputs(g, n, dims[3], err);
 }
 
 static fp_status conv_prepare(nn_graph *g, nn_node *n, fp_error *err)
@@ -111,7 +117,7 @@ static size_t conv_scratch(const nn_graph *g, const nn_node *n, int n_threads)
     return nn_dwconv2d_scratch_bytes(n->prepared, n_threads);
 }
 
-static void fill_epilogue(const nn_exec_ctx *ctx, const nn_node *n, nn_epilogue *ep)
+void nn_fill_epilogue(const nn_exec_ctx *ctx, const nn_node *n, nn_epilogue *ep)
 {
     int idx = 2;
     memset(ep, 0, sizeof *ep);
@@ -128,7 +134,7 @@ static void fill_epilogue(const nn_exec_ctx *ctx, const nn_node *n, nn_epilogue 
 static void conv_run(const nn_exec_ctx *ctx, const nn_graph *g, const nn_node *n)
 {
     nn_epilogue ep;
-    fill_epilogue(ctx, n, &ep);
+    nn_fill_epilogue(ctx, n, &ep);
     const float *in = ctx->ptrs[n->inputs[0]];
     float *out = ctx->ptrs[n->output];
     if (n->op == NN_OP_CONV2D)
@@ -166,7 +172,7 @@ static fp_status matmul_infer(nn_graph *g, nn_node *n, fp_error *err)
     nn_shape out = *nn_in_shape(g, n, 0);
     out.dim[out.rank - 1] = nn;
     *nn_out_shape(g, n) = out;
-    return check_epilogue_inputs(g, n, nn, err);
+    return nn_check_epilogue_inputs(g, n, nn, err);
 }
 
 static fp_status matmul_prepare(nn_graph *g, nn_node *n, fp_error *err)
@@ -199,7 +205,7 @@ static size_t matmul_scratch(const nn_graph *g, const nn_node *n, int n_threads)
 static void matmul_run(const nn_exec_ctx *ctx, const nn_graph *g, const nn_node *n)
 {
     nn_epilogue ep;
-    fill_epilogue(ctx, n, &ep);
+    nn_fill_epilogue(ctx, n, &ep);
     nn_matmul_run(n->prepared, (int)matmul_m(g, n), ctx->ptrs[n->inputs[0]], ctx->ptrs[n->output], &ep,
                   ctx->scratch, ctx->tp);
 }

@@ -69,9 +69,30 @@ static void pad_run(const nn_exec_ctx *ctx, const nn_graph *g, const nn_node *n)
     const float *in = ctx->ptrs[n->inputs[0]];
     float *out = ctx->ptrs[n->output];
     int64_t total = nn_shape_numel(o);
+    int r = x->rank;
+    int last_only = r > 0;
+    for (int i = 0; i < r - 1; i++)
+        last_only &= n->attrs.paddings[i][0] == 0 && n->attrs.paddings[i][1] == 0;
+    if (last_only) {
+        /* channel padding (BlazeFace's residual widening): one pass, each
+         * output element written once, no call per pixel */
+        int64_t lo = n->attrs.paddings[r - 1][0], c = x->dim[r - 1], oc = o->dim[r - 1];
+        int64_t rows = oc ? total / oc : 0;
+        const float v = n->attrs.pad_value;
+        for (int64_t row = 0; row < rows; row++) {
+            const float *src = in + row * c;
+            float *dst = out + row * oc;
+            for (int64_t k = 0; k < lo; k++)
+                dst[k] = v;
+            for (int64_t k = 0; k < c; k++)
+                dst[lo + k] = src[k];
+            for (int64_t k = lo + c; k < oc; k++)
+                dst[k] = v;
+        }
+        return;
+    }
     for (int64_t i = 0; i < total; i++)
         out[i] = n->attrs.pad_value;
-    int r = x->rank;
     int64_t inner = r ? x->dim[r - 1] : 1;
     int64_t rows = inner ? nn_shape_numel(x) / inner : 0;
     int64_t ostr[NN_MAX_RANK], acc = 1;

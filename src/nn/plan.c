@@ -157,6 +157,13 @@ double nn_graph_flops(const nn_graph *g)
             f = &g->values[n->inputs[1]].shape;
             total += 2.0 * (double)nn_shape_numel(o) * (double)(f->dim[0] * f->dim[1]);
             break;
+        case NN_OP_DWPW: {
+            const nn_shape *x = &g->values[n->inputs[0]].shape;
+            f = &g->values[n->inputs[nn_epilogue_end(&n->attrs)]].shape;
+            double pix = (double)nn_shape_numel(o) / (double)o->dim[3];
+            total += 2.0 * pix * (double)x->dim[3] * (double)(f->dim[0] * f->dim[1] + o->dim[3]);
+            break;
+        }
         case NN_OP_MATMUL: {
             const nn_shape *a = &g->values[n->inputs[0]].shape;
             total += 2.0 * (double)nn_shape_numel(o) * (double)a->dim[a->rank - 1];
@@ -297,6 +304,8 @@ fp_status nn_graph_compile(nn_graph *g, fp_error *err)
     if (st == FP_OK) st = nn_graph_fold_constants(g, err);
     if (st == FP_OK) st = nn_graph_order(g, err);
     if (st == FP_OK) st = nn_graph_fuse(g, err);
+    if (st == FP_OK) st = nn_graph_order(g, err);
+    if (st == FP_OK) st = nn_graph_fuse_dwpw(g, err);
     if (st == FP_OK) st = nn_graph_order(g, err);
     if (st == FP_OK) st = nn_graph_infer_shapes(g, err);
     if (st == FP_OK) st = prepare_kernels(g, err);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_face.h"
 #include "commands.h"
 
 static void usage(FILE *out)
@@ -15,6 +16,10 @@ static void usage(FILE *out)
             "  bench nn [--json] [--threads N] [--vs-tfjs] [--runs N] [--only a,b]\n"
             "                           time every packaged model (see docs/BENCHMARKS.md)\n"
             "  bench kernels            GEMM / convolution micro-benchmarks\n"
+            "  detect [--json] [--threads N] [--min-score S] IMAGE...\n"
+            "                           find faces: boxes, scores, key points\n"
+            "  compare [--json] [--threshold T] A B\n"
+            "                           same person or not (main face of each image)\n"
             "  version                  print the version\n");
 }
 
@@ -29,6 +34,10 @@ int main(int argc, char **argv)
         return cmd_nn(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
         return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "detect"))
+        return cmd_detect(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("faceprint 0.1.0\n");
         return 0;

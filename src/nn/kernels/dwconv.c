@@ -74,7 +74,7 @@ void dw_rows_scalar(const dw_job *j, int64_t r0, int64_t r1)
             int ix0 = ox * d->sw - d->pad_left, kx0, kx1;
             tap_range(ix0, d->dw, d->kw, d->iw, &kx0, &kx1);
             int64_t pix = r * d->ow + ox;
-            float *o = j->out + pix * cout;
+            float *o = j->out + (pix - j->out_row0 * d->ow) * cout;
             for (int oc = 0; oc < cout; oc++) {
                 int c = oc / mult;
                 float s = 0.0f;
@@ -116,6 +116,7 @@ void nn_dwconv2d_run(const nn_dwconv_prepared *p, const float *in, float *out, c
     dt.job.filter = p->filter;
     dt.job.in = in;
     dt.job.out = out;
+    dt.job.out_row0 = 0;
     dt.job.epi = gemm_epi_from(ep);
     dt.rows = (int64_t)p->d.n * p->d.oh;
     dt.rows_fn = p->isa >= NN_ISA_AVX2 && p->mult == 1 ? dw_rows_avx2 : dw_rows_scalar;

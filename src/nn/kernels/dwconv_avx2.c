@@ -62,6 +62,39 @@ static inline __attribute__((always_inline)) void px_block(const int PX, const i
     }
 }
 
+/* Stride 1, 8 pixels, K taps per kernel row: output q at tap kx reads
+ * input pixel q + kx, so with the filter row in registers each input vector
+ * loaded serves up to K outputs: 7 + K loads per kernel row instead of
+ * 9 * K, which turns the loop from load-bound to FMA-bound. Each
+ * accumulator still sums its taps in (ky, kx) order, so the results are
+ * bit-identical to px_block's. */
+static inline __attribute__((always_inline)) void px_block_slide(const int K, const float *in0, const float *f0,
+                                                                 int nky, int64_t in_ky, int64_t f_ky, int C,
+                                                                 __m256 *acc)
+{
+#pragma GCC unroll 8
+    for (int q = 0; q < 8; q++)
+        acc[q] = _mm256_setzero_ps();
+    for (int ky = 0; ky < nky; ky++) {
+        const float *ip = in0 + ky * in_ky;
+        const float *fp = f0 + ky * f_ky;
+        __m256 fv[7];
+#pragma GCC unroll 7
+        for (int kx = 0; kx < K; kx++)
+            fv[kx] = _mm256_loadu_ps(fp + kx * C);
+#pragma GCC unroll 16
+        for (int i = 0; i < 8 + K - 1; i++) {
+            __m256 x = _mm256_loadu_ps(ip + i * C);
+#pragma GCC unroll 7
+            for (int kx = 0; kx < K; kx++) {
+                int q = i - kx;
+                if (q >= 0 && q < 8)
+                    acc[q] = _mm256_fmadd_ps(x, fv[kx], acc[q]);
+            }
+        }
+    }
+}
+
 /* PX output pixels starting at ox, all channels: pixel blocks outside the
  * channel loop keep the blocks' input window hot in L1 across channels. */
 static inline __attribute__((always_inline)) void dw_pixels(const dw_job *j, const int PX, int ox, int kx0,
@@ -78,8 +111,15 @@ static inline __attribute__((always_inline)) void dw_pixels(const dw_job *j, con
     const float *f0 = j->filter + (int64_t)ky0 * f_ky + (int64_t)kx0 * C;
     __m256 acc[8];
     int c = 0;
+    /* the sliding form needs the whole kernel row inside the image */
+    const int slide = PX == 8 && sw == 1 && d->dw == 1 && kx0 == 0 && kx1 == d->kw ? d->kw : 0;
     for (; c + 8 <= C; c += 8) {
-        px_block(PX, 0, in0 + c, f0 + c, ky1 - ky0, kx1 - kx0, in_ky, in_kx, in_px, f_ky, C, full, acc);
+        if (slide == 3)
+            px_block_slide(3, in0 + c, f0 + c, ky1 - ky0, in_ky, f_ky, C, acc);
+        else if (slide == 5)
+            px_block_slide(5, in0 + c, f0 + c, ky1 - ky0, in_ky, f_ky, C, acc);
+        else
+            px_block(PX, 0, in0 + c, f0 + c, ky1 - ky0, kx1 - kx0, in_ky, in_kx, in_px, f_ky, C, full, acc);
         for (int q = 0; q < PX; q++) {
             int64_t o = (int64_t)(ox + q) * C;
             _mm256_storeu_ps(orow + o + c, epi8(acc[q], &j->epi, rrow ? rrow + o : NULL, c, full, 0));
@@ -111,7 +151,7 @@ void dw_rows_avx2(const dw_job *j, int64_t r0, int64_t r1)
         int iy0 = oy * d->sh - d->pad_top, ky0, ky1;
         tap_range(iy0, d->dh, d->kh, d->ih, &ky0, &ky1);
         const float *img = j->in + (b * d->ih + iy0 + ky0 * d->dh) * (int64_t)d->iw * C;
-        float *orow = j->out + r * d->ow * C;
+        float *orow = j->out + (r - j->out_row0) * d->ow * C;
         const float *rrow = j->epi.residual ? j->epi.residual + r * d->ow * C : NULL;
         for (int ox = 0; ox < d->ow;) {
             if (C < 256 && ox >= ox_lo && ox + 8 <= ox_hi) {

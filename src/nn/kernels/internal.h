@@ -101,11 +101,60 @@ typedef struct dw_job {
     const nn_conv_desc *d;
     const float *filter;     /* [kh, kw, cin, mult] */
     const float *in;
-    float *out;
-    gemm_epi epi;
+    float *out;              /* holds output rows [out_row0, ...): a tile when fused */
+    int64_t out_row0;
+    gemm_epi epi;            /* residual is indexed by the absolute row */
 } dw_job;
 void dw_rows_scalar(const dw_job *j, int64_t r0, int64_t r1);
 void dw_rows_avx2(const dw_job *j, int64_t r0, int64_t r1);
+
+/* Direct conv for few input channels (conv_direct_avx512.c). Output rows
+ * are processed in tiles of tile_rows within one image; each tile first
+ * copies the input rows it reads into a zero-padded strip (strip_w pixels
+ * wide), so the kernel has no border cases. */
+typedef struct conv_direct {
+    nn_conv_desc d;
+    int nv;                  /* ymm vectors per pixel: ceil(cout / 8) */
+    int k;                   /* kh * kw * cin */
+    float *w;                /* [k][nv * 8], zero past cout, 64-byte aligned */
+    int *koff;               /* [k]: strip offset of tap k from the pixel's origin */
+    int strip_w, tile_rows, tiles_per_image;
+    size_t strip_bytes;      /* per thread */
+} conv_direct;
+void conv_direct_tile_avx512(const conv_direct *cd, const float *in, float *out, const gemm_epi *e, int64_t tile,
+                             float *strip);
+/* npix pixels, pixel q's tap k at src[q * psx + koff[k]], output and
+ * residual (may be NULL; e->residual is ignored) dense at cout per pixel.
+ * A 1x1 conv over a dense [npix, cin] block is koff[k] = k, psx = cin. */
+void conv_direct_pixels_avx512(const conv_direct *cd, const float *src, int64_t psx, int64_t npix, float *dst,
+                               const gemm_epi *e, const float *res);
+/* Pixels per register block for nv vectors (0: unsupported). */
+int conv_direct_block_pixels(int nv);
+/* Any geometry with cout <= 64 (conv.c decides where it pays). */
+fp_status conv_direct_new(const nn_conv_desc *d, const float *filter_hwio, conv_direct **out);
+void conv_direct_free(conv_direct *cd);
+
+/* Winograd F(2x2, 3x3) (winograd.c: plan, filter transform, GEMMs;
+ * winograd_avx2.c: the data transforms). Tile t is (image, ty, tx) in
+ * row-major order; a block of `block` tiles is one task. */
+typedef struct wino_plan {
+    nn_conv_desc d;
+    gemm_b u[16];             /* G g G^T per transform element e = 4i + j, [cin, cout] */
+    int64_t tiles_h, tiles_w, tiles;
+    int block;
+    float *zeros;             /* max(cin, cout) zeros: stands in for out-of-image pixels */
+    size_t v_floats, m_floats, gemm_bytes, per_thread;
+} wino_plan;
+int wino_eligible(const nn_conv_desc *d);
+fp_status wino_new(const nn_conv_desc *d, const float *filter_hwio, nn_isa isa, wino_plan **out);
+void wino_free(wino_plan *w);
+size_t wino_scratch_bytes(const wino_plan *w, int n_threads);
+void wino_run(const wino_plan *w, const float *in, float *out, const nn_epilogue *ep, void *scratch,
+              nn_threadpool *tp);
+/* v[e][tile - t0][cin] = B^T d B of tiles [t0, t0 + nt) */
+void wino_input_avx2(const wino_plan *w, const float *in, int64_t t0, int nt, float *v);
+/* out = A^T m A (+ bias, residual, activation) for the valid pixels of the tiles */
+void wino_output_avx2(const wino_plan *w, const float *m, int64_t t0, int nt, const gemm_epi *e, float *out);
 
 static inline gemm_epi gemm_epi_from(const nn_epilogue *ep)
 {

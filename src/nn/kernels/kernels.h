@@ -67,6 +67,18 @@ void nn_dwconv2d_run(const nn_dwconv_prepared *p, const float *in, float *out, c
                      void *scratch, nn_threadpool *tp);
 void nn_dwconv2d_prepared_free(nn_dwconv_prepared *p);
 
+/* depthwise (multiplier 1, geometry d, d->cout == d->cin) feeding a 1x1
+ * stride-1 conv with pw_filter [cin, cout]; dw_ep applies to the depthwise
+ * stage (no residual), pw_ep to the output. Same results as running the two
+ * convs one after the other. */
+typedef struct nn_dwpw_prepared nn_dwpw_prepared;
+fp_status nn_dwpw_prepare(const nn_conv_desc *d, const float *dw_filter, int cout, const float *pw_filter,
+                          nn_dwpw_prepared **out);
+size_t nn_dwpw_scratch_bytes(const nn_dwpw_prepared *p, int n_threads);
+void nn_dwpw_run(const nn_dwpw_prepared *p, const float *in, float *out, const nn_epilogue *dw_ep,
+                 const nn_epilogue *pw_ep, void *scratch, nn_threadpool *tp);
+void nn_dwpw_prepared_free(nn_dwpw_prepared *p);
+
 /* ---- matrix multiply: C[m, n] = A[m, k] * B[k, n] (+ epilogue), B constant --- */
 typedef struct nn_matmul_prepared nn_matmul_prepared;
 /* b is [k, n] row-major, or [n, k] when transpose_b */
