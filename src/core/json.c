@@ -1,7 +1,9 @@
 #include "core/json.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +225,28 @@ static const char *parse_string_raw(parser *ps, size_t *out_len)
 
 static fp_json *parse_value(parser *ps);
 
+/* strtod honours LC_NUMERIC, so a host application that calls setlocale()
+ * (e.g. de_DE, decimal comma) would silently misparse "1.5". Parse in the
+ * "C" locale for this thread only; the locale object is created once. */
+static locale_t c_numeric_locale;
+static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
+
+static void c_numeric_init(void)
+{
+    c_numeric_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+static double c_locale_strtod(const char *text)
+{
+    pthread_once(&c_numeric_once, c_numeric_init);
+    if (!c_numeric_locale)
+        return strtod(text, NULL);
+    locale_t previous = uselocale(c_numeric_locale);
+    double v = strtod(text, NULL);
+    uselocale(previous);
+    return v;
+}
+
 static fp_json *parse_number(parser *ps)
 {
     const char *s = ps->p;
@@ -252,7 +276,7 @@ static fp_json *parse_number(parser *ps)
     }
     memcpy(text, s, len);
     text[len] = 0;
-    double v = strtod(text, NULL);
+    double v = c_locale_strtod(text);
     free(heap);
     fp_json *n = new_node(ps, FP_JSON_NUMBER);
     if (n)
@@ -402,6 +426,8 @@ fp_status fp_json_parse(const char *text, size_t len, const fp_json_limits *limi
 {
     if (!out || (!text && len))
         return fp_error_set(err, FP_ERR_INVALID_ARG, "JSON: invalid argument");
+    if (!text)
+        text = ""; /* pointer arithmetic on NULL is undefined even for + 0 */
     *out = NULL;
     fp_json_doc *doc = calloc(1, sizeof *doc);
     if (!doc)

@@ -233,9 +233,17 @@ int nn_build_pool(nn_graph *g, nn_op op, const char *name, int x, int k, int str
 
 int64_t nn_shape_numel(const nn_shape *s)
 {
+    /* saturates instead of overflowing: hostile model files can declare
+     * dimensions whose product exceeds int64; callers reject huge counts */
     int64_t n = 1;
-    for (int i = 0; i < s->rank; i++)
-        n *= s->dim[i];
+    for (int i = 0; i < s->rank; i++) {
+        int64_t d = s->dim[i];
+        if (d < 0)
+            return -1;
+        if (d != 0 && n > INT64_MAX / d)
+            return INT64_MAX;
+        n *= d;
+    }
     return n;
 }
 

@@ -5,6 +5,7 @@
  * Shapes are inferred while building so Squeeze/ExpandDims can be lowered
  * to Reshape. Any op we do not implement fails here, naming op and node. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,24 @@ static int resolve_input(const loader *L, const char *ref, int *out_index)
 
 /* ---- attribute access ----------------------------------------------------------- */
 
+/* JSON numbers are doubles; converting one outside int64's range is
+ * undefined behaviour in C, so clamp first (callers validate the value). */
+static int64_t clamp_i64(double d)
+{
+    if (!(d == d))
+        return 0;
+    if (d > 1e18)
+        return (int64_t)1e18;
+    if (d < -1e18)
+        return -(int64_t)1e18;
+    return (int64_t)d;
+}
+
+static int clamp_int(long long v)
+{
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int)v;
+}
+
 static const fp_json *attr(const tf_node *t, const char *key)
 {
     return fp_json_get(fp_json_get(t->node, "attr"), key);
@@ -90,10 +109,10 @@ static int attr_int(const tf_node *t, const char *key, long long def)
     const fp_json *a = attr(t, key);
     const fp_json *i = fp_json_get(a, "i");
     if (i && i->type == FP_JSON_STRING)
-        return (int)strtoll(i->string, NULL, 10);
+        return clamp_int(strtoll(i->string, NULL, 10));
     if (i && i->type == FP_JSON_NUMBER)
-        return (int)i->number;
-    return (int)def;
+        return clamp_int(clamp_i64(i->number));
+    return clamp_int(def);
 }
 
 static int attr_bool(const tf_node *t, const char *key)
@@ -156,7 +175,7 @@ static int attr_int_list(const tf_node *t, const char *key, int64_t *out, int ca
     int n = 0;
     for (size_t i = 0; i < list->length && n < cap; i++) {
         const fp_json *v = list->items[i];
-        out[n++] = v->type == FP_JSON_STRING ? strtoll(v->string, NULL, 10) : (int64_t)v->number;
+        out[n++] = v->type == FP_JSON_STRING ? strtoll(v->string, NULL, 10) : clamp_i64(v->number);
     }
     return n;
 }
@@ -197,65 +216,61 @@ static int emit(loader *L, const tf_node *t, nn_op op, const int *in, int n_in, 
     return st == FP_OK ? v : st;
 }
 
-/* The IR value of data input k, creating float constants on first use. */
-static int input_value(loader *L, const tf_node *t, int k)
+/* The producer of data input k ("^name" control edges skipped), or -1. */
+static int data_input_node(const loader *L, const tf_node *t, int k, int *out_index)
 {
     const fp_json *inputs = fp_json_get(t->node, "input");
-    int data_k = -1, idx = 0;
+    int data_k = -1;
     for (size_t i = 0; inputs && i < inputs->length; i++) {
         const fp_json *ref = inputs->items[i];
         if (ref->type != FP_JSON_STRING || ref->string[0] == '^')
             continue;
         if (++data_k == k) {
-            int p = resolve_input(L, ref->string, &idx);
-            if (p < 0)
-                return fail(L, t, FP_ERR_FORMAT, "input refers to an unknown node");
-            if (idx != 0 && strcmp(L->nodes[p].op, "FusedBatchNorm") != 0 &&
-                strcmp(L->nodes[p].op, "FusedBatchNormV3") != 0)
-                return fail(L, t, FP_ERR_UNSUPPORTED, "uses a secondary output of a multi-output op");
-            tf_node *src = &L->nodes[p];
-            if (src->value >= 0)
-                return src->value;
-            if (src->weight >= 0) {
-                nn_weight *wt = &L->w->items[src->weight];
-                if (wt->is_int || !wt->data)
-                    return fail(L, t, FP_ERR_UNSUPPORTED, "integer tensor used as data");
-                src->value = nn_graph_const(L->g, src->name, &wt->shape, wt->data);
-                wt->data = NULL;
-                if (src->value < 0)
-                    return fail(L, t, (fp_status)src->value, "cannot add constant");
-                return src->value;
-            }
-            return fail(L, t, FP_ERR_FORMAT, "input is used before it is defined");
+            int p = resolve_input(L, ref->string, out_index);
+            return p >= 0 ? p : -1;
         }
     }
-    return fail(L, t, FP_ERR_FORMAT, "missing input");
+    return -1;
+}
+
+/* The IR value of data input k, creating float constants on first use. */
+static int input_value(loader *L, const tf_node *t, int k)
+{
+    int idx = 0;
+    int p = data_input_node(L, t, k, &idx);
+    if (p < 0)
+        return fail(L, t, FP_ERR_FORMAT, "missing input or input refers to an unknown node");
+    if (idx != 0 && strcmp(L->nodes[p].op, "FusedBatchNorm") != 0 && strcmp(L->nodes[p].op, "FusedBatchNormV3") != 0)
+        return fail(L, t, FP_ERR_UNSUPPORTED, "uses a secondary output of a multi-output op");
+    tf_node *src = &L->nodes[p];
+    if (src->value >= 0)
+        return src->value;
+    if (src->weight < 0)
+        return fail(L, t, FP_ERR_FORMAT, "input is used before it is defined");
+    nn_weight *wt = &L->w->items[src->weight];
+    if (wt->is_int || !wt->data)
+        return fail(L, t, FP_ERR_UNSUPPORTED, "integer tensor used as data");
+    src->value = nn_graph_const(L->g, src->name, &wt->shape, wt->data);
+    wt->data = NULL;
+    if (src->value < 0)
+        return fail(L, t, (fp_status)src->value, "cannot add constant");
+    return src->value;
 }
 
 /* Integer constant input k (shape operands); *n receives the element count. */
 static const int32_t *int_input(loader *L, const tf_node *t, int k, int64_t *n, nn_shape *shape)
 {
-    const fp_json *inputs = fp_json_get(t->node, "input");
-    int data_k = -1, idx;
-    for (size_t i = 0; inputs && i < inputs->length; i++) {
-        const fp_json *ref = inputs->items[i];
-        if (ref->type != FP_JSON_STRING || ref->string[0] == '^')
-            continue;
-        if (++data_k == k) {
-            int p = resolve_input(L, ref->string, &idx);
-            if (p < 0 || L->nodes[p].weight < 0)
-                break;
-            nn_weight *wt = &L->w->items[L->nodes[p].weight];
-            if (!wt->is_int || !wt->idata)
-                break;
-            *n = nn_shape_numel(&wt->shape);
-            if (shape)
-                *shape = wt->shape;
-            return wt->idata;
-        }
+    int idx = 0;
+    int p = data_input_node(L, t, k, &idx);
+    nn_weight *wt = p >= 0 && L->nodes[p].weight >= 0 ? &L->w->items[L->nodes[p].weight] : NULL;
+    if (!wt || !wt->is_int || !wt->idata) {
+        fail(L, t, FP_ERR_UNSUPPORTED, "shape operand must be an int32 constant");
+        return NULL;
     }
-    fail(L, t, FP_ERR_UNSUPPORTED, "shape operand must be an int32 constant");
-    return NULL;
+    *n = nn_shape_numel(&wt->shape);
+    if (shape)
+        *shape = wt->shape;
+    return wt->idata;
 }
 
 static int data_input_count(const tf_node *t)
@@ -281,10 +296,11 @@ static fp_status parse_padding(loader *L, const tf_node *t, nn_attrs *a)
         if (attr_int_list(t, "explicit_paddings", p, 8) != 8)
             return fail(L, t, FP_ERR_FORMAT, "EXPLICIT padding without 8 explicit_paddings");
         a->pad_mode = NN_PAD_EXPLICIT;
-        a->pad[0] = (int)p[2];
-        a->pad[1] = (int)p[3];
-        a->pad[2] = (int)p[4];
-        a->pad[3] = (int)p[5];
+        for (int i = 0; i < 4; i++) {
+            if (p[2 + i] < 0 || p[2 + i] > 4096)
+                return fail(L, t, FP_ERR_FORMAT, "explicit padding out of range");
+            a->pad[i] = (int)p[2 + i];
+        }
     } else {
         return fail(L, t, FP_ERR_UNSUPPORTED, "unknown padding mode");
     }
@@ -301,18 +317,18 @@ static fp_status parse_window(loader *L, const tf_node *t, nn_attrs *a, int pool
     if (attr_int_list(t, "strides", v, 4) == 4) {
         if (v[0] != 1 || v[3] != 1)
             return fail(L, t, FP_ERR_UNSUPPORTED, "batch/channel strides must be 1");
-        a->stride[0] = (int)v[1];
-        a->stride[1] = (int)v[2];
+        a->stride[0] = clamp_int(v[1]);
+        a->stride[1] = clamp_int(v[2]);
     }
     if (!pooling && attr_int_list(t, "dilations", v, 4) == 4) {
-        a->dilation[0] = (int)v[1];
-        a->dilation[1] = (int)v[2];
+        a->dilation[0] = clamp_int(v[1]);
+        a->dilation[1] = clamp_int(v[2]);
     }
     if (pooling) {
         if (attr_int_list(t, "ksize", v, 4) != 4 || v[0] != 1 || v[3] != 1)
             return fail(L, t, FP_ERR_UNSUPPORTED, "pooling window must be [1, h, w, 1]");
-        a->ksize[0] = (int)v[1];
-        a->ksize[1] = (int)v[2];
+        a->ksize[0] = clamp_int(v[1]);
+        a->ksize[1] = clamp_int(v[2]);
     }
     if (a->stride[0] < 1 || a->stride[1] < 1 || a->dilation[0] < 1 || a->dilation[1] < 1 || a->ksize[0] < 1 ||
         a->ksize[1] < 1 || a->stride[0] > 64 || a->stride[1] > 64 || a->dilation[0] > 64 || a->dilation[1] > 64)
@@ -761,7 +777,7 @@ static fp_status parse_tensor_shape(const fp_json *shape_obj, nn_shape *s)
     for (size_t i = 0; i < dims->length; i++) {
         const fp_json *size = fp_json_get(dims->items[i], "size");
         long long v = size && size->type == FP_JSON_STRING ? strtoll(size->string, NULL, 10)
-                    : size && size->type == FP_JSON_NUMBER ? (long long)size->number : -1;
+                    : size && size->type == FP_JSON_NUMBER ? clamp_i64(size->number) : -1;
         if (v < -1 || v > (1 << 20))
             return FP_ERR_FORMAT;
         s->dim[i] = v;

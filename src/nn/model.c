@@ -40,6 +40,8 @@ fp_status nn_apply_input_shapes(nn_graph *g, const fp_nn_options *options, fp_er
         for (int d = 0; d < v->shape.rank; d++)
             if (v->shape.dim[d] < 0)
                 v->shape.dim[d] = 1;
+        if (nn_shape_numel(&v->shape) > ((int64_t)1 << 31))
+            return fp_error_set(err, FP_ERR_LIMIT, "input '%s' has too many elements", v->name);
     }
     return FP_OK;
 }

@@ -198,8 +198,12 @@ static fp_status decode_weight(const fp_json *spec, const unsigned char *buf, si
         /* TF.js evaluates q * scale + min in double (JS numbers) and stores
          * into a Float32Array / Int32Array via Math.round: do the same so the
          * dequantised weights are bit-identical to the reference. */
-        if (is_int)
-            out->idata[i] = (int32_t)floor(v + 0.5);
+        if (is_int) {
+            double r = floor(v + 0.5);
+            if (!(r >= INT32_MIN && r <= INT32_MAX)) /* NaN fails too */
+                return fp_error_set(err, FP_ERR_FORMAT, "weight '%s': int32 value out of range", name);
+            out->idata[i] = (int32_t)r;
+        }
         else
             out->data[i] = (float)v;
     }

@@ -3,6 +3,7 @@
 #include "vision/vision.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 fp_status fp_face_detect(fp_face_engine *e, const fp_image *img, fp_face *faces, int max, int *n,
@@ -79,19 +80,35 @@ static float visible_area(const fp_face *f, int width, int height)
     return x1 > x0 && y1 > y0 ? (x1 - x0) * (y1 - y0) : 0.f;
 }
 
+/* 1 at the image centre falling linearly to 0 at a corner (1 when the image
+ * size is unknown). */
+static float centrality(const fp_face *f, int width, int height)
+{
+    if (width <= 0 || height <= 0)
+        return 1.f;
+    float dx = f->x + 0.5f * f->w - 0.5f * (float)width, dy = f->y + 0.5f * f->h - 0.5f * (float)height;
+    float r = sqrtf(dx * dx + dy * dy) / (0.5f * sqrtf((float)width * (float)width + (float)height * (float)height));
+    return r < 1.f ? 1.f - r : 0.f;
+}
+
 int fp_face_main(const fp_face *faces, int n, int width, int height)
 {
-    /* The largest face is the one closest to the camera, i.e. the person
-     * presenting themselves. Only the visible part counts: a face cut by
-     * the image border (a bystander at the edge, LFW's Tony_Blair_0001) can
-     * have as large a box as the subject. Ties go to the higher score. */
+    /* The person presenting themselves is close to the camera (large face)
+     * and in the middle of the frame; bystanders sit at the edges, often cut
+     * by the border. So the rule weighs the visible area (the part inside
+     * the image) by centrality. Area alone picked a larger border-cut
+     * neighbour on LFW (Holly_Hunter_0007 -> Morgan Freeman), which was the
+     * largest source of genuine-pair errors (docs/ACCURACY.md). A face at a
+     * corner needs a centred rival to be 10x smaller before it wins. Ties go
+     * to the higher score. */
     int best = -1;
-    float best_area = -1.f;
+    float best_weight = -1.f;
     for (int i = 0; i < n && faces; i++) {
-        float area = visible_area(&faces[i], width, height);
-        if (area > best_area || (area == best_area && faces[i].score > faces[best].score)) {
+        float c = centrality(&faces[i], width, height);
+        float weight = visible_area(&faces[i], width, height) * (c > 0.1f ? c : 0.1f);
+        if (weight > best_weight || (weight == best_weight && faces[i].score > faces[best].score)) {
             best = i;
-            best_area = area;
+            best_weight = weight;
         }
     }
     return best;

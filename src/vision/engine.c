@@ -1,6 +1,6 @@
 /* fp_face_engine: owns the detector and recogniser models, their sessions
  * and the (wiped-after-use) input/output buffers. */
-#include "vision/vision.h"
+#include "vision/landmarks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +79,14 @@ fp_status fp_face_engine_new(const fp_face_config *cfg, fp_face_engine **out, fp
     e->min_score = cfg->min_score > 0.f ? cfg->min_score : 0.45f;
     e->nms_iou = cfg->nms_iou > 0.f ? cfg->nms_iou : 0.1f;
     bf_make_anchors(e->anchors);
+    /* Kept for the lazily loaded landmark model (landmarks.c). */
+    size_t dir_len = strlen(cfg->models_dir);
+    e->models_dir = malloc(dir_len + 1);
+    if (!e->models_dir) {
+        free(e);
+        return fp_error_set(err, FP_ERR_NOMEM, "face engine: out of memory");
+    }
+    memcpy(e->models_dir, cfg->models_dir, dir_len + 1);
 
     fp_status st = FP_OK;
     if (cfg->threads > 1 && (st = fp_threadpool_new(cfg->threads, &e->tp)) != FP_OK) {
@@ -144,6 +152,8 @@ void fp_face_engine_free(fp_face_engine *e)
     if (e->rec_output)
         explicit_bzero(e->rec_output, sizeof(float) * 2 * FP_FACE_DESCRIPTOR_DIM);
     free(e->rec_output);
+    vis_mesh_free(e->mesh);
+    free(e->models_dir);
     fp_threadpool_free(e->tp);
     free(e);
 }

@@ -29,6 +29,9 @@ struct fp_face_engine {
     float *rec_output;       /* 2 x 128 */
     float min_score;
     float nms_iou;
+    /* Landmark stage (landmarks.c): loaded on first use from models_dir. */
+    char *models_dir;
+    struct vis_mesh *mesh;
 };
 
 /* One decoded BlazeFace candidate, in model-input pixels. */

@@ -9,12 +9,14 @@
 
 #include "commands.h"
 #include "faceprint/face.h"
+#include "faceprint/face_detect.h"
 #include "faceprint/image.h"
 
 #define MAX_FACES 64
 
 typedef struct face_opts {
     int json;
+    int multiscale;
     int threads;
     float min_score;
     float threshold;
@@ -47,6 +49,8 @@ static int parse_opts(int argc, char **argv, int allow_threshold, face_opts *o)
         float v;
         if (!strcmp(a, "--json")) {
             o->json = 1;
+        } else if (!strcmp(a, "--multiscale")) {
+            o->multiscale = 1;
         } else if (!strcmp(a, "--threads") && i + 1 < argc && parse_float(argv[i + 1], 1, 256, &v)) {
             o->threads = (int)v;
             i++;
@@ -124,7 +128,7 @@ int cmd_detect(int argc, char **argv)
     face_opts o;
     int rc = parse_opts(argc, argv, 0, &o);
     if (rc == 0 && o.n_paths == 0) {
-        fprintf(stderr, "usage: faceprint detect [--json] [--threads N] [--min-score S] IMAGE...\n");
+        fprintf(stderr, "usage: faceprint detect [--json] [--multiscale] [--threads N] [--min-score S] IMAGE...\n");
         rc = 2;
     }
     fp_face_engine *engine = NULL;
@@ -140,7 +144,12 @@ int cmd_detect(int argc, char **argv)
             rc = load_fail(st, &err);
             continue;
         }
-        st = fp_face_detect(engine, img, faces, MAX_FACES, &n, &err);
+        /* the multi-scale pyramid finds small faces in large photos at the
+         * cost of up to 17 model runs; one squashed pass is the fast default */
+        if (o.multiscale)
+            st = fp_face_detect_ex(engine, img, NULL, faces, MAX_FACES, &n, &err);
+        else
+            st = fp_face_detect(engine, img, faces, MAX_FACES, &n, &err);
         if (st != FP_OK) {
             rc = tool_fail(o.paths[i], st, &err);
         } else if (o.json) {
