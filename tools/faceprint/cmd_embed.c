@@ -13,20 +13,6 @@
 
 #define MAX_FACES 64
 
-static void json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 static double json_num(float v)
 {
     return isfinite(v) ? (double)v : 0.0; /* JSON has no NaN / inf */
@@ -59,7 +45,7 @@ static int embed_image(fp_face_engine *engine, const char *path, int json)
     const char *msg = st == FP_OK ? NULL : err.message[0] ? err.message : fp_strerror(st);
     if (json) {
         fputs("{\"path\":", stdout);
-        json_str(stdout, path);
+        tool_json_string(stdout, path);
         fputs(",\"faces\":[", stdout);
         for (int k = 0; st == FP_OK && k < n; k++) {
             const fp_face *f = &faces[k];
@@ -71,7 +57,7 @@ static int embed_image(fp_face_engine *engine, const char *path, int json)
         }
         fputs("],\"error\":", stdout);
         if (msg)
-            json_str(stdout, msg);
+            tool_json_string(stdout, msg);
         else
             fputs("null", stdout);
         fputs("}\n", stdout);

@@ -20,20 +20,6 @@ static const double FARS[] = {1e-2, 1e-3, 1e-4, 1e-5};
 static const char *const FAR_KEYS[] = {"1e-2", "1e-3", "1e-4", "1e-5"};
 #define N_FARS 4
 
-static void json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 static int usage(void)
 {
     fprintf(stderr,
@@ -125,9 +111,9 @@ static int embed_set(const eval_opts *o, fp_eval_set *set, fp_eval_embed_stats *
 static void print_pair_json(const fp_eval_set *set, const fp_eval_pair *p)
 {
     printf("{\"a\":");
-    json_str(stdout, set->images[p->a].path);
+    tool_json_string(stdout, set->images[p->a].path);
     printf(",\"b\":");
-    json_str(stdout, set->images[p->b].path);
+    tool_json_string(stdout, set->images[p->b].path);
     printf(",\"distance\":%.4f}", p->distance);
 }
 
@@ -178,7 +164,7 @@ static int all_pairs(const eval_opts *o)
     }
     if (o->json) {
         printf("{\"dir\":");
-        json_str(stdout, o->dir);
+        tool_json_string(stdout, o->dir);
         printf(",\"main_face\":\"%s\"", o->main_rule == FP_EVAL_MAIN_CENTER ? "center" : "largest");
         printf(",\"images\":%d,\"identities\":%d,\"genuine_pairs\":%llu,\"impostor_pairs\":%llu", set->n, set->n_ids,
                (unsigned long long)ng, (unsigned long long)ni);
@@ -218,7 +204,7 @@ static int all_pairs(const eval_opts *o)
         for (int i = 0, k = 0; i < set->n; i++)
             if (!set->images[i].ok) {
                 printf(k++ ? "," : "");
-                json_str(stdout, set->images[i].path);
+                tool_json_string(stdout, set->images[i].path);
             }
         printf("]}\n");
     } else {
@@ -368,7 +354,7 @@ static int verify(const eval_opts *o)
         int fta_images = es.no_face + es.errors;
         if (o->json) {
             printf("{\"pairs_file\":");
-            json_str(stdout, o->pairs);
+            tool_json_string(stdout, o->pairs);
             printf(",\"main_face\":\"%s\"", o->main_rule == FP_EVAL_MAIN_CENTER ? "center" : "largest");
             printf(",\"pairs\":%d,\"folds\":%d,\"images\":%d,\"fta_images\":%d,\"fta_pairs\":%d,"
                    "\"accuracy\":%.6f,\"std\":%.6f,\"accuracy_at_0.6\":%.6f,\"fold_accuracy\":[",

@@ -26,10 +26,8 @@ typedef struct face_opts {
 
 static int parse_float(const char *s, float lo, float hi, float *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
+    double v;
+    if (!tool_parse_number(s, lo, hi, &v))
         return 0;
     *out = (float)v;
     return 1;
@@ -80,20 +78,6 @@ static int load_fail(fp_status st, const fp_error *err)
 {
     fprintf(stderr, "faceprint: %s (%s)\n", err->message[0] ? err->message : fp_strerror(st), fp_status_name(st));
     return 1;
-}
-
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
 }
 
 static fp_status open_engine(const face_opts *o, fp_face_engine **engine)
@@ -154,7 +138,7 @@ int cmd_detect(int argc, char **argv)
             rc = tool_fail(o.paths[i], st, &err);
         } else if (o.json) {
             printf("{\"path\":");
-            json_string(o.paths[i]);
+            tool_json_string(stdout, o.paths[i]);
             printf(",\"width\":%d,\"height\":%d,\"main\":%d,\"faces\":[", img->width, img->height,
                    fp_face_main(faces, n, img->width, img->height));
             for (int k = 0; k < n; k++) {
@@ -225,9 +209,9 @@ int cmd_compare(int argc, char **argv)
         int same = d < o.threshold;
         if (o.json) {
             printf("{\"a\":");
-            json_string(o.paths[0]);
+            tool_json_string(stdout, o.paths[0]);
             printf(",\"b\":");
-            json_string(o.paths[1]);
+            tool_json_string(stdout, o.paths[1]);
             printf(",\"faces_a\":%d,\"faces_b\":%d,\"box_a\":[%.1f,%.1f,%.1f,%.1f],\"box_b\":[%.1f,%.1f,%.1f,%.1f],"
                    "\"distance\":%.4f,\"threshold\":%.4f,\"same_person\":%s}\n",
                    n_faces[0], n_faces[1], face[0].x, face[0].y, face[0].w, face[0].h, face[1].x, face[1].y,

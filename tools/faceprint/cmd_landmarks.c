@@ -19,31 +19,6 @@
 
 #define LM_MAX_FACES 64
 
-static void lm_json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
-static int lm_parse_num(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return 0;
-    *out = v;
-    return 1;
-}
-
 static void print_face_json(const fp_face *f, const fp_landmarks *lm)
 {
     printf("{\"box\":[%.1f,%.1f,%.1f,%.1f],\"score\":%.4f,\"face_score\":%.4f,", f->x, f->y, f->w, f->h, f->score,
@@ -90,7 +65,7 @@ static int run_image(fp_face_engine *engine, const char *path, int json)
         st = fp_face_landmarks(engine, img, &faces[k], &lms[k], &err);
     if (json) {
         printf("{\"path\":");
-        lm_json_string(path);
+        tool_json_string(stdout, path);
         printf(",\"faces\":[");
         for (int k = 0; st == FP_OK && k < n; k++) {
             printf(k ? "," : "");
@@ -102,7 +77,7 @@ static int run_image(fp_face_engine *engine, const char *path, int json)
         } else {
             char msg[sizeof err.message + 64];
             snprintf(msg, sizeof msg, "%s (%s)", err.message[0] ? err.message : fp_strerror(st), fp_status_name(st));
-            lm_json_string(msg);
+            tool_json_string(stdout, msg);
         }
         printf("}\n");
     } else if (st == FP_OK) {
@@ -137,10 +112,10 @@ int cmd_landmarks(int argc, char **argv)
         double v;
         if (!strcmp(a, "--json")) {
             json = 1;
-        } else if (!strcmp(a, "--threads") && i + 1 < argc && lm_parse_num(argv[i + 1], 1, 256, &v)) {
+        } else if (!strcmp(a, "--threads") && i + 1 < argc && tool_parse_number(argv[i + 1], 1, 256, &v)) {
             threads = (int)v;
             i++;
-        } else if (!strcmp(a, "--min-score") && i + 1 < argc && lm_parse_num(argv[i + 1], 0.01, 1, &v)) {
+        } else if (!strcmp(a, "--min-score") && i + 1 < argc && tool_parse_number(argv[i + 1], 0.01, 1, &v)) {
             min_score = (float)v;
             i++;
         } else if (!strcmp(a, "--")) {

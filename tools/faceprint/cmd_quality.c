@@ -37,22 +37,11 @@ typedef struct q_opts {
     char **paths;
 } q_opts;
 
-static int parse_number(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return 0;
-    *out = v;
-    return 1;
-}
-
 static int set_threshold(fp_quality_config *cfg, const char *arg)
 {
     const char *eq = strchr(arg, '=');
     double v;
-    if (!eq || !parse_number(eq + 1, -1e6, 1e6, &v))
+    if (!eq || !tool_parse_number(eq + 1, -1e6, 1e6, &v))
         return 0;
     for (size_t i = 0; i < sizeof settable / sizeof settable[0]; i++)
         if (strlen(settable[i].name) == (size_t)(eq - arg) && !strncmp(settable[i].name, arg, (size_t)(eq - arg))) {
@@ -88,9 +77,9 @@ static int parse_opts(int argc, char **argv, q_opts *o)
             o->json = 1;
         } else if (!strcmp(a, "--summary")) {
             o->summary = 1;
-        } else if (!strcmp(a, "--threads") && has && parse_number(argv[i + 1], 1, 256, &v)) {
+        } else if (!strcmp(a, "--threads") && has && tool_parse_number(argv[i + 1], 1, 256, &v)) {
             o->threads = (int)v, i++;
-        } else if (!strcmp(a, "--min-score") && has && parse_number(argv[i + 1], 0.01, 1, &v)) {
+        } else if (!strcmp(a, "--min-score") && has && tool_parse_number(argv[i + 1], 0.01, 1, &v)) {
             o->min_score = (float)v, i++;
         } else if (!strcmp(a, "--set") && has && set_threshold(&o->cfg, argv[i + 1])) {
             i++;
@@ -109,20 +98,6 @@ static int parse_opts(int argc, char **argv, q_opts *o)
     return 0;
 }
 
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
 /* JSON number, null for NAN / infinity. */
 static void json_num(float v)
 {
@@ -137,7 +112,7 @@ static void print_reasons_json(const fp_quality_reason *r, int n)
     putchar('[');
     for (int i = 0; i < n; i++) {
         printf("%s{\"code\":\"%s\",\"text\":", i ? "," : "", fp_quality_reason_name(r[i]));
-        json_string(fp_quality_reason_text(r[i]));
+        tool_json_string(stdout, fp_quality_reason_text(r[i]));
         putchar('}');
     }
     putchar(']');
@@ -291,7 +266,7 @@ int cmd_quality(int argc, char **argv)
         }
         if (o.json) {
             printf("{\"path\":");
-            json_string(o.paths[i]);
+            tool_json_string(stdout, o.paths[i]);
             printf(",\"width\":%d,\"height\":%d,\"pass\":%s,\"environment\":", img->width, img->height,
                    env.pass && main_face >= 0 && rep.pass ? "true" : "false");
             print_env_json(&env);

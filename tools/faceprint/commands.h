@@ -2,6 +2,8 @@
 #ifndef FP_TOOL_COMMANDS_H
 #define FP_TOOL_COMMANDS_H
 
+#include <stdio.h>
+
 #include "faceprint/status.h"
 
 int cmd_nn(int argc, char **argv);
@@ -13,5 +15,9 @@ int tool_fail(const char *what, fp_status st, const fp_error *err);
  * <exe dir>/../models/node_modules, else ./models/node_modules). */
 const char *tool_models_dir(void);
 const char *tool_shared_dir(void);
+/* Writes s as a JSON string literal (quotes, escapes) to out. */
+void tool_json_string(FILE *out, const char *s);
+/* Parses a whole-string number within [lo, hi]; 1 on success. */
+int tool_parse_number(const char *s, double lo, double hi, double *out);
 
 #endif
