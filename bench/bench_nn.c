@@ -205,12 +205,14 @@ int fp_bench_nn_main(int argc, char **argv, const char *models_dir, const char *
     model_result res[MAX_MODELS];
     memset(res, 0, sizeof res);
     int failures = 0;
-    for (int i = 0; i < n; i++)
+    /* the runner lives next to the models: <repo>/.cache/peer */
+    snprintf(peer_dir, sizeof peer_dir, "%s/../../.cache/peer", models_dir);
+    for (int i = 0; i < n; i++) {
         failures += !time_model(tensors_dir, models_dir, names[i], threads, runs, &res[i]);
-    if (vs_tfjs) {
-        /* the runner lives next to the models: <repo>/.cache/peer */
-        snprintf(peer_dir, sizeof peer_dir, "%s/../../.cache/peer", models_dir);
-        if (!run_tfjs(peer_dir, shared_dir, runs, only, res, n))
+        /* TF.js is timed right after us, model by model, so both sides see
+         * the same machine state: on a shared VM the speed drifts by up to
+         * 1.5x over minutes, which skewed ratios taken minutes apart */
+        if (vs_tfjs && !run_tfjs(peer_dir, shared_dir, runs, names[i], &res[i], 1))
             failures++;
     }
     double peak = bench_peak_gflops_per_core() * threads;
