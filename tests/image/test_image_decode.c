@@ -155,46 +155,38 @@ static png_buf encode_png(const uint8_t *rows, int w, int h, int color_type, int
 /* REC-4/CAP-8: photos in the usual formats decode to exactly the pixels the
  * reference pipelines saw (libjpeg-turbo 2.1.5 / libpng are bit-identical to
  * the references, per shared/reference/peer/README.md). */
+static int reference_rotated;
+
+static void check_reference_line(int index, const fp_json *root)
+{
+    const char *path = fp_json_get_string(root, "path"), *want = fp_json_get_string(root, "rgb8_sha256");
+    double w = 0, h = 0;
+    assert_true(path && want && fp_json_get_number(root, "width", &w) && fp_json_get_number(root, "height", &h));
+    /* The references decode without EXIF rotation. */
+    fp_image *img = load_shared(path, FP_IMAGE_IGNORE_EXIF);
+    assert_int_equal(img->width, (int)w);
+    assert_int_equal(img->height, (int)h);
+    assert_int_equal(img->stride, (size_t)img->width * 3);
+    char hex[65];
+    sha256_hex(img->pixels, img->stride * (size_t)img->height, hex);
+    if (strcmp(hex, want))
+        print_error("%s: rgb8 sha256 %s, reference %s\n", path, hex, want);
+    assert_string_equal(hex, want);
+    /* With EXIF honoured, the same pixels unless the file is rotated. */
+    fp_image *oriented = load_shared(path, 0);
+    if (oriented->width != img->width || memcmp(oriented->pixels, img->pixels, img->stride * (size_t)img->height))
+        reference_rotated++;
+    fp_image_free(oriented);
+    fp_image_free(img);
+}
+
 static void test_reference_sha256(void **state)
 {
     (void)state;
-    size_t len;
-    char *text = (char *)read_shared("reference/pipeline/human.jsonl", &len);
-    int checked = 0, rotated = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = 0;
-        if (!*line)
-            continue;
-        fp_json_doc *doc = NULL;
-        fp_error err;
-        assert_int_equal(fp_json_parse(line, strlen(line), NULL, &doc, &err), FP_OK);
-        const fp_json *root = fp_json_root(doc);
-        const char *path = fp_json_get_string(root, "path"), *want = fp_json_get_string(root, "rgb8_sha256");
-        double w = 0, h = 0;
-        assert_true(path && want && fp_json_get_number(root, "width", &w) && fp_json_get_number(root, "height", &h));
-        /* The references decode without EXIF rotation. */
-        fp_image *img = load_shared(path, FP_IMAGE_IGNORE_EXIF);
-        assert_int_equal(img->width, (int)w);
-        assert_int_equal(img->height, (int)h);
-        assert_int_equal(img->stride, (size_t)img->width * 3);
-        char hex[65];
-        sha256_hex(img->pixels, img->stride * (size_t)img->height, hex);
-        if (strcmp(hex, want))
-            print_error("%s: rgb8 sha256 %s, reference %s\n", path, hex, want);
-        assert_string_equal(hex, want);
-        /* With EXIF honoured, the same pixels unless the file is rotated. */
-        fp_image *oriented = load_shared(path, 0);
-        if (oriented->width != img->width || memcmp(oriented->pixels, img->pixels, img->stride * (size_t)img->height))
-            rotated++;
-        fp_image_free(oriented);
-        fp_image_free(img);
-        fp_json_doc_free(doc);
-        checked++;
-    }
-    free(text);
-    print_message("decoded %d reference images bit-identically (%d carry an EXIF rotation)\n", checked, rotated);
+    reference_rotated = 0;
+    int checked = fx_for_each_jsonl("reference/pipeline/human.jsonl", 32, check_reference_line);
+    print_message("decoded %d reference images bit-identically (%d carry an EXIF rotation)\n", checked,
+                  reference_rotated);
     assert_int_equal(checked, 32);
 }
 

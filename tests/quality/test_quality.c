@@ -41,12 +41,9 @@ static fp_face_engine *engine;
 static int setup(void **state)
 {
     (void)state;
-    fp_error err = {0};
-    fp_face_config cfg = {fx_model_path(""), 1, 0.f, 0.f};
-    if (fp_face_engine_new(&cfg, &engine, &err) != FP_OK) {
-        print_error("engine: %s\n", err.message);
+    engine = fx_face_engine_open();
+    if (!engine)
         return -1;
-    }
     return 0;
 }
 

@@ -1,8 +1,13 @@
 #include "support/fixture.h"
 
+#include "core/file.h"
+#include "core/json.h"
+#include "faceprint/face.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef FP_SHARED_DIR
 #define FP_SHARED_DIR "../shared"
@@ -78,4 +83,42 @@ fx_diff fx_compare(const float *a, const float *b, size_t n)
     d.rel = d.max_abs / (d.max_ref > 1e-12 ? d.max_ref : 1e-12);
     d.cosine = (na > 0 && nb > 0) ? dot / sqrt(na * nb) : (na == nb ? 1.0 : 0.0);
     return d;
+}
+
+int fx_for_each_jsonl(const char *rel, int max_lines, void (*fn)(int index, const fp_json *root))
+{
+    char *text = NULL;
+    size_t len = 0;
+    fp_error err;
+    if (fp_read_file(fx_shared_path(rel), (size_t)64 << 20, &text, &len, &err) != FP_OK)
+        return -1;
+    int index = 0;
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = 0;
+        if (!*line)
+            continue;
+        fp_json_doc *doc = NULL;
+        if (index >= max_lines || fp_json_parse(line, strlen(line), NULL, &doc, &err) != FP_OK) {
+            index = -1;
+            break;
+        }
+        fn(index++, fp_json_root(doc));
+        fp_json_doc_free(doc);
+    }
+    free(text);
+    return index;
+}
+
+fp_face_engine *fx_face_engine_open(void)
+{
+    fp_error err = {0};
+    fp_face_config cfg = {fx_model_path(""), 1, 0.f, 0.f};
+    fp_face_engine *engine = NULL;
+    if (fp_face_engine_new(&cfg, &engine, &err) != FP_OK) {
+        fprintf(stderr, "engine: %s\n", err.message);
+        return NULL;
+    }
+    return engine;
 }

@@ -24,4 +24,16 @@ typedef struct fx_diff {
 } fx_diff;
 fx_diff fx_compare(const float *a, const float *b, size_t n);
 
+/* Calls fn(index, root) for every non-empty line of a JSON Lines file under
+ * ../shared (the pipeline references). Returns the number of lines, or -1
+ * when the file cannot be read, a line is not JSON, or it holds more than
+ * max_lines lines (fn is never called past max_lines - 1). */
+struct fp_json;
+int fx_for_each_jsonl(const char *rel, int max_lines, void (*fn)(int index, const struct fp_json *root));
+
+/* A face engine on the installed models with default settings (one thread),
+ * or NULL after printing why. */
+struct fp_face_engine;
+struct fp_face_engine *fx_face_engine_open(void);
+
 #endif

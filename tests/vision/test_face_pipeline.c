@@ -63,29 +63,6 @@ static void read_box(const fp_json *arr, double out[4])
         out[i] = fp_json_at(arr, (size_t)i)->number;
 }
 
-static void for_each_line(const char *rel, void (*fn)(int index, const fp_json *root))
-{
-    char *text = NULL;
-    size_t len = 0;
-    fp_error err;
-    assert_int_equal(fp_read_file(fx_shared_path(rel), (size_t)64 << 20, &text, &len, &err), FP_OK);
-    int index = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = 0;
-        if (!*line)
-            continue;
-        fp_json_doc *doc = NULL;
-        assert_int_equal(fp_json_parse(line, strlen(line), NULL, &doc, &err), FP_OK);
-        assert_true(index < N_IMAGES);
-        fn(index++, fp_json_root(doc));
-        fp_json_doc_free(doc);
-    }
-    assert_int_equal(index, N_IMAGES);
-    free(text);
-}
-
 static void human_line(int i, const fp_json *root)
 {
     ref_image *r = &refs[i];
@@ -120,15 +97,13 @@ static void faceapi_line(int i, const fp_json *root)
 static int setup(void **state)
 {
     (void)state;
-    for_each_line("reference/pipeline/human.jsonl", human_line);
-    for_each_line("reference/pipeline/faceapi.jsonl", faceapi_line);
-    fp_error err = {0};
-    fp_face_config cfg = {fx_model_path(""), 1, 0.f, 0.f};
-    if (fp_face_engine_new(&cfg, &engine, &err) != FP_OK) {
-        print_error("engine: %s\n", err.message);
+    assert_int_equal(fx_for_each_jsonl("reference/pipeline/human.jsonl", N_IMAGES, human_line), N_IMAGES);
+    assert_int_equal(fx_for_each_jsonl("reference/pipeline/faceapi.jsonl", N_IMAGES, faceapi_line), N_IMAGES);
+    engine = fx_face_engine_open();
+    if (!engine)
         return -1;
-    }
     /* Human 3.3.6 pipeline config (reference/pipeline/meta.json). */
+    fp_error err = {0};
     fp_face_config human = {fx_model_path(""), 1, 0.2f, 0.1f};
     if (fp_face_engine_new(&human, &human_engine, &err) != FP_OK)
         return -1;
