@@ -137,17 +137,27 @@ static fp_status prepare_source(const fp_image *img, const double m[6], int size
     return FP_OK;
 }
 
+/* The alignment of face to a size x size chip, as a matrix adj on the image
+ * to sample (the original, or an owned pre-shrunk copy when the face must
+ * shrink a lot; the caller frees *owned). */
+static fp_status chip_source(const fp_image *img, const fp_face *face, int size, const fp_image **src,
+                             fp_image **owned, double adj[6], fp_error *err)
+{
+    double m[6];
+    if (fp_face_align_matrix(face, size, m) != FP_OK)
+        return fp_error_set(err, FP_ERR_INVALID_ARG, "face chip: degenerate key points");
+    return prepare_source(img, m, size, src, owned, adj, err);
+}
+
 fp_status fp_face_chip(const fp_image *img, const fp_face *face, int size, fp_image **out, fp_error *err)
 {
     if (!img || !face || !out || size <= 0 || size > 4096)
         return fp_error_set(err, FP_ERR_INVALID_ARG, "face chip: bad arguments");
     *out = NULL;
-    double m[6], adj[6];
-    if (fp_face_align_matrix(face, size, m) != FP_OK)
-        return fp_error_set(err, FP_ERR_INVALID_ARG, "face chip: degenerate key points");
+    double adj[6];
     const fp_image *src;
     fp_image *owned;
-    fp_status st = prepare_source(img, m, size, &src, &owned, adj, err);
+    fp_status st = chip_source(img, face, size, &src, &owned, adj, err);
     if (st != FP_OK)
         return st;
     st = fp_image_warp_affine(src, adj, size, size, out, err);
@@ -158,12 +168,10 @@ fp_status fp_face_chip(const fp_image *img, const fp_face *face, int size, fp_im
 fp_status vis_chip_pair_f32(const fp_image *img, const fp_face *face, int size, float scale,
                             const float offset[3], float *dst, fp_error *err)
 {
-    double m[6], adj[6];
-    if (fp_face_align_matrix(face, size, m) != FP_OK)
-        return fp_error_set(err, FP_ERR_INVALID_ARG, "face chip: degenerate key points");
+    double adj[6];
     const fp_image *src;
     fp_image *owned;
-    fp_status st = prepare_source(img, m, size, &src, &owned, adj, err);
+    fp_status st = chip_source(img, face, size, &src, &owned, adj, err);
     if (st != FP_OK)
         return st;
     size_t plane = (size_t)size * size * 3;
